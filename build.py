@@ -1,0 +1,400 @@
+#!/usr/bin/env python3
+"""Build the browser distribution into build/web/.
+
+The distribution is what the project server hands to a compute page: the Pyodide core
+(from the npm package pinned in package-lock.json), the wheels the browser kernel
+installs (pinned by file name and sha256 in pyproject.toml), our own wheel, and the page
+itself (web/). It must be reproducible from a clean clone and cheap to re-run, so:
+
+- every input is fingerprinted; when nothing changed the build does no work at all;
+- build-info.json is deleted before any work and written last, so an interrupted or
+  failed build never looks complete (the server refuses a distribution without it);
+- each pinned wheel is verified against its hash, and the set is checked to close over
+  our package's dependencies as the browser (sys_platform == "emscripten") sees them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import email.parser
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name, parse_wheel_filename
+
+ROOT = Path(__file__).resolve().parent
+DEFAULT_OUT = ROOT / "build" / "web"
+PACKAGE_NAME = "cocalc-compute-wasm"
+BUILD_INFO = "build-info.json"
+# The files of the npm package that a module worker needs: no classic-script loader,
+# no source maps, no consoles.
+PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+
+
+class BuildError(Exception):
+    """A build step failed; the message says which input and why."""
+
+
+@dataclass(frozen=True)
+class PinnedWheel:
+    file: str
+    sha256: str
+
+    @property
+    def name(self) -> str:
+        return canonicalize_name(parse_wheel_filename(self.file)[0])
+
+    @property
+    def version(self) -> str:
+        return str(parse_wheel_filename(self.file)[1])
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} {self.version} ({self.file})"
+
+
+@dataclass(frozen=True)
+class BuildConfig:
+    pyodide_version: str
+    wheels: tuple[PinnedWheel, ...]
+
+    @classmethod
+    def from_pyproject(cls, path: Path) -> BuildConfig:
+        section = tomllib.loads(path.read_text())["tool"]["cocalc-compute-wasm"]["browser"]
+        return cls(
+            pyodide_version=section["pyodide"],
+            wheels=tuple(PinnedWheel(w["file"], w["sha256"]) for w in section["wheels"]),
+        )
+
+
+def log(message: str) -> None:
+    print(f"build: {message}", flush=True)
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def fingerprint(paths: Iterable[Path], *extra: str) -> str:
+    """Hash of file names and contents: the identity of a step's inputs."""
+    digest = hashlib.sha256()
+    for text in extra:
+        digest.update(text.encode() + b"\0")
+    for path in sorted(paths):
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def package_sources() -> list[Path]:
+    files = [p for p in (ROOT / "py").rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return [*files, ROOT / "pyproject.toml", ROOT / "README.md"]
+
+
+def web_sources() -> list[Path]:
+    return [p for p in (ROOT / "web").rglob("*") if p.is_file()]
+
+
+def replace_dir(staging: Path, target: Path) -> None:
+    """Swap a fully built staging folder into place, so a target is never half written."""
+    staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
+
+
+def write_json_atomic(path: Path, value: object) -> None:
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
+    os.replace(tmp, path)
+
+
+def run(cmd: list[str], what: str, cwd: Path = ROOT) -> None:
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
+        raise BuildError(f"{what} failed ({' '.join(cmd)}):\n{tail}")
+
+
+# --- Pyodide core -----------------------------------------------------------------------
+
+
+def npm_pyodide_dir(version: str) -> Path:
+    """node_modules/pyodide at the pinned version, running `npm ci` when it is missing."""
+    package_dir = ROOT / "node_modules" / "pyodide"
+
+    def installed_version() -> str | None:
+        manifest = package_dir / "package.json"
+        return json.loads(manifest.read_text())["version"] if manifest.exists() else None
+
+    if installed_version() != version:
+        log(f"installing npm package pyodide@{version} (npm ci)")
+        run(["npm", "ci", "--no-audit", "--no-fund"], f"npm ci for pyodide@{version}")
+    if installed_version() != version:
+        raise BuildError(
+            f"node_modules/pyodide is {installed_version()} after npm ci, but pyproject.toml "
+            f"pins {version}: update package.json and package-lock.json together"
+        )
+    return package_dir
+
+
+def build_pyodide(out: Path, version: str) -> None:
+    target = out / "pyodide" / version
+    source = npm_pyodide_dir(version)
+    staging = Path(tempfile.mkdtemp(prefix=".staging-pyodide-", dir=out))
+    for name in PYODIDE_CORE_FILES:
+        shutil.copy2(source / name, staging / name)
+    # Pyodide's lock names ~350 packages whose wheels the npm package does not ship; a
+    # lookup by name would fail its integrity check and only log it. We serve our own
+    # index instead, so the lock keeps its runtime facts and lists no packages.
+    lock = json.loads((source / "pyodide-lock.json").read_text())
+    write_json_atomic(staging / "pyodide-lock.json", {"info": lock["info"], "packages": {}})
+    (out / "pyodide").mkdir(exist_ok=True)
+    for stale in (out / "pyodide").iterdir():
+        if stale.name != version:
+            shutil.rmtree(stale)
+    replace_dir(staging, target)
+    log(f"pyodide {version} core copied ({len(PYODIDE_CORE_FILES)} files)")
+
+
+def pyodide_python_version(out: Path, version: str) -> str:
+    lock = json.loads((out / "pyodide" / version / "pyodide-lock.json").read_text())
+    return lock["info"]["python"]
+
+
+# --- wheels -------------------------------------------------------------------------------
+
+
+def download_wheel(pin: PinnedWheel, wheels_dir: Path) -> None:
+    """Fetch one pinned wheel with pip (so the machine's pip configuration applies)."""
+    target = wheels_dir / pin.file
+    if target.exists() and sha256_of(target) == pin.sha256:
+        return
+    _, _, _, tags = parse_wheel_filename(pin.file)
+    tag = next(iter(tags))
+    with tempfile.TemporaryDirectory(dir=wheels_dir) as tmp:
+        cmd = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--quiet",
+            "--no-deps",
+            "--only-binary=:all:",
+            "--disable-pip-version-check",
+            "--python-version",
+            "3.14",
+            "--dest",
+            tmp,
+            f"{pin.name}=={pin.version}",
+        ]
+        if tag.platform != "any":
+            cmd[4:4] = ["--platform", tag.platform, "--abi", tag.abi, "--implementation", "cp"]
+        run(cmd, f"downloading {pin.label}")
+        got = Path(tmp) / pin.file
+        if not got.exists():
+            found = ", ".join(p.name for p in Path(tmp).iterdir()) or "nothing"
+            raise BuildError(f"downloading {pin.label}: pip fetched {found}, not {pin.file}")
+        actual = sha256_of(got)
+        if actual != pin.sha256:
+            raise BuildError(
+                f"downloading {pin.label}: sha256 {actual} does not match the pin {pin.sha256}"
+            )
+        os.replace(got, target)
+    log(f"downloaded {pin.label}")
+
+
+def build_own_wheel(wheels_dir: Path) -> Path:
+    for old in wheels_dir.glob("cocalc_compute_wasm-*.whl"):
+        old.unlink()
+    with tempfile.TemporaryDirectory(dir=wheels_dir) as tmp:
+        run(
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "wheel",
+                "--quiet",
+                "--no-deps",
+                "--no-build-isolation",
+                "--disable-pip-version-check",
+                "--wheel-dir",
+                tmp,
+                str(ROOT),
+            ],
+            f"building the {PACKAGE_NAME} wheel",
+        )
+        (built,) = Path(tmp).glob("*.whl")
+        tags = parse_wheel_filename(built.name)[3]
+        if {str(t) for t in tags} != {"py3-none-any"}:
+            raise BuildError(f"{built.name} is not a py3-none-any wheel: the browser needs one")
+        os.replace(built, wheels_dir / built.name)
+    log(f"built {built.name}")
+    return wheels_dir / built.name
+
+
+def wheel_requirements(wheel: Path) -> list[Requirement]:
+    with zipfile.ZipFile(wheel) as zf:
+        (metadata_name,) = [n for n in zf.namelist() if n.endswith(".dist-info/METADATA")]
+        metadata = email.parser.Parser().parsestr(zf.read(metadata_name).decode())
+    return [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
+
+
+def browser_environment(python_version: str) -> dict[str, str]:
+    """Marker values as a Pyodide kernel reports them, for evaluating Requires-Dist."""
+    return {
+        "implementation_name": "cpython",
+        "os_name": "posix",
+        "platform_machine": "wasm32",
+        "platform_system": "Emscripten",
+        "sys_platform": "emscripten",
+        "python_version": ".".join(python_version.split(".")[:2]),
+        "python_full_version": python_version,
+        "platform_python_implementation": "CPython",
+        "extra": "",
+    }
+
+
+def check_closure(wheels: list[Path], root: str, python_version: str) -> None:
+    """Every requirement reachable from `root` must be met by a wheel we serve: micropip
+    in the browser can reach nothing else."""
+    by_name = {canonicalize_name(parse_wheel_filename(w.name)[0]): w for w in wheels}
+    environment = browser_environment(python_version)
+    todo, seen = [canonicalize_name(root)], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        for req in wheel_requirements(by_name[name]):
+            if req.marker and not req.marker.evaluate(environment):
+                continue
+            dependency = canonicalize_name(req.name)
+            wheel = by_name.get(dependency)
+            if wheel is None:
+                raise BuildError(
+                    f"{name} requires {req}, but no wheel for {dependency} is pinned in "
+                    "[tool.cocalc-compute-wasm.browser] of pyproject.toml"
+                )
+            version = parse_wheel_filename(wheel.name)[1]
+            if not req.specifier.contains(version, prereleases=True):
+                raise BuildError(f"{name} requires {req}, but the pinned wheel is {wheel.name}")
+            todo.append(dependency)
+
+
+# --- the whole build ----------------------------------------------------------------------
+
+
+def input_fingerprint(config: BuildConfig) -> str:
+    return fingerprint(
+        [*package_sources(), *web_sources(), ROOT / "package-lock.json", Path(__file__)],
+        config.pyodide_version,
+        *(f"{w.file}={w.sha256}" for w in config.wheels),
+    )
+
+
+def read_build_info(out: Path) -> dict | None:
+    try:
+        return json.loads((out / BUILD_INFO).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def is_complete(out: Path, info: dict) -> bool:
+    files = [out / "pyodide" / info["pyodide"] / n for n in PYODIDE_CORE_FILES]
+    files += [out / "wheels" / w["file"] for w in info["wheels"]]
+    files += [out / "app" / n for n in info["app"]]
+    return all(f.exists() for f in files)
+
+
+def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
+    """Bring `out` up to date and return its build info; a no-op when it already is."""
+    config = config or BuildConfig.from_pyproject(ROOT / "pyproject.toml")
+    wanted = input_fingerprint(config)
+    info = read_build_info(out)
+    if info and info["fingerprint"] == wanted and is_complete(out, info):
+        log(f"{out} is up to date")
+        return info
+
+    out.mkdir(parents=True, exist_ok=True)
+    (out / BUILD_INFO).unlink(missing_ok=True)
+    for leftover in out.glob(".staging-*"):
+        shutil.rmtree(leftover)
+
+    core = out / "pyodide" / config.pyodide_version
+    if not all((core / n).exists() for n in PYODIDE_CORE_FILES) or (
+        info or {}
+    ).get("pyodide_fingerprint") != fingerprint([ROOT / "package-lock.json"]):
+        build_pyodide(out, config.pyodide_version)
+
+    wheels_dir = out / "wheels"
+    wheels_dir.mkdir(exist_ok=True)
+    pinned = {w.file for w in config.wheels}
+    for stale in wheels_dir.glob("*.whl"):
+        if stale.name not in pinned and not stale.name.startswith("cocalc_compute_wasm-"):
+            stale.unlink()
+    for pin in config.wheels:
+        download_wheel(pin, wheels_dir)
+
+    own = next(iter(wheels_dir.glob("cocalc_compute_wasm-*.whl")), None)
+    if own is None or (info or {}).get("package_fingerprint") != fingerprint(package_sources()):
+        own = build_own_wheel(wheels_dir)
+    all_wheels = [wheels_dir / w.file for w in config.wheels] + [own]
+    check_closure(all_wheels, PACKAGE_NAME, pyodide_python_version(out, config.pyodide_version))
+
+    staging = Path(tempfile.mkdtemp(prefix=".staging-app-", dir=out))
+    app_files = []
+    for source in web_sources():
+        relative = source.relative_to(ROOT / "web")
+        (staging / relative).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(source, staging / relative)
+        app_files.append(str(relative))
+    replace_dir(staging, out / "app")
+
+    info = {
+        "fingerprint": wanted,
+        "pyodide_fingerprint": fingerprint([ROOT / "package-lock.json"]),
+        "package_fingerprint": fingerprint(package_sources()),
+        "pyodide": config.pyodide_version,
+        "package": {"name": PACKAGE_NAME, "version": parse_version_of(own), "wheel": own.name},
+        "wheels": [{"file": w.name, "sha256": sha256_of(w)} for w in all_wheels],
+        "app": sorted(app_files),
+    }
+    write_json_atomic(out / BUILD_INFO, info)
+    log(f"{out} built: {PACKAGE_NAME} {info['package']['version']}, {len(all_wheels)} wheels")
+    return info
+
+
+def parse_version_of(wheel: Path) -> str:
+    return str(parse_wheel_filename(wheel.name)[1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    args = parser.parse_args(argv)
+    try:
+        build(args.out.resolve())
+    except BuildError as error:
+        print(f"build failed: {error}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,110 @@
+"""The `cocalc-compute` command: the single entry point of the project."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8765, help="port (0: any free port)")
+    parser.add_argument("--base-path", default="/", help="URL prefix of every endpoint")
+    parser.add_argument(
+        "--dist", type=Path, default=None, help="browser build folder (default: build/web)"
+    )
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .server import BrowserDist, make_app
+    from .server.app import normalize_base_path
+    from .server.background import start_site
+
+    dist = BrowserDist.open(args.dist)
+    app = make_app(dist, args.base_path)
+
+    async def serve() -> None:
+        runner, origin = await start_site(app, args.host, args.port)
+        ready = {"url": origin + normalize_base_path(args.base_path)}
+        print(json.dumps(ready), flush=True)
+        if args.ready_file:
+            args.ready_file.write_text(json.dumps(ready) + "\n")
+        try:
+            await asyncio.Event().wait()
+        finally:
+            await runner.cleanup()
+
+    try:
+        asyncio.run(serve())
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """The main job: serve the build, boot the page in headless Chromium, print what it saw."""
+    from .headless import launch_chromium
+    from .headless.page import wait_for_boot
+    from .server import BrowserDist, make_app
+    from .server.background import serve_in_thread
+
+    dist = BrowserDist.open(args.dist)
+    with serve_in_thread(make_app(dist)) as origin, launch_chromium() as driver:
+        print(f"server: {origin}/ (Pyodide {dist.pyodide_version})")
+        outcome = wait_for_boot(driver, f"{origin}/", timeout=args.timeout)
+    for phase in outcome.phases:
+        took = f"{phase['ms']:.0f} ms" if "ms" in phase else "unfinished"
+        print(f"  phase {phase['phase']:<9} {took:>10}  {phase['detail']}")
+    print(f"page: {outcome.status_text}")
+    if outcome.state != "ready":
+        return 1
+    result = outcome.result
+    print(
+        f"browser worker reported cocalc-compute-wasm {result['version']} "
+        f"(Python {result['python']}, Pyodide {result['pyodide']}, "
+        f"crossOriginIsolated={result['crossOriginIsolated']}, "
+        f"page open to ready {result['elapsedMs'] / 1000:.2f} s)"
+    )
+    print(f"installed in the browser kernel: {', '.join(result['installed'])}")
+    return 0 if result["version"] == __version__ else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="cocalc-compute",
+        description="Lend this machine's (or a browser's) compute to a collaborative notebook.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the compute page and its browser build")
+    add_server_options(serve)
+    serve.add_argument("--ready-file", type=Path, help="also write the ready JSON here")
+    serve.set_defaults(func=cmd_serve)
+
+    demo = commands.add_parser("demo", help="run the end-to-end demo in headless Chromium")
+    demo.add_argument("--dist", type=Path, default=None, help="browser build folder")
+    demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for boot")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .headless import ChromiumError
+    from .server.dist import DistError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (DistError, ChromiumError) as error:
+        print(f"cocalc-compute {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

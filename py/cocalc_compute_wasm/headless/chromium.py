@@ -1,0 +1,66 @@
+"""Launch Debian's Chromium headless with a fresh profile.
+
+Selenium Manager would try to download a driver from the internet; pointing it at the
+system chromedriver (SE_CHROMEDRIVER) keeps it offline.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+)
+
+
+class ChromiumError(Exception):
+    """Chromium or chromedriver is missing or would not start."""
+
+
+def find_binary(names: tuple[str, ...], package: str) -> str:
+    for name in names:
+        if found := shutil.which(name):
+            return found
+    raise ChromiumError(
+        f"{names[0]} not found: install Debian's {package} (apt-get install chromium "
+        "chromium-driver), or run the README's commands, which do it"
+    )
+
+
+@contextmanager
+def launch_chromium(extra_flags: tuple[str, ...] = ()) -> Iterator:
+    """A selenium Chrome driver on a throwaway profile; quit and cleaned up on exit."""
+    from selenium import webdriver
+    from selenium.common.exceptions import WebDriverException
+    from selenium.webdriver.chrome.service import Service
+
+    binary = find_binary(("chromium", "chromium-browser"), "chromium")
+    driver_path = find_binary(("chromedriver",), "chromium-driver")
+    os.environ.setdefault("SE_CHROMEDRIVER", driver_path)
+    with tempfile.TemporaryDirectory(prefix="cocalc-compute-chromium-") as profile:
+        options = webdriver.ChromeOptions()
+        options.binary_location = binary
+        for flag in (*CHROMIUM_FLAGS, *extra_flags, f"--user-data-dir={Path(profile)}"):
+            options.add_argument(flag)
+        options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+        try:
+            driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        except WebDriverException as error:
+            raise ChromiumError(f"Chromium did not start: {error.msg}") from error
+        try:
+            yield driver
+        finally:
+            driver.quit()
