@@ -336,10 +336,10 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
     for leftover in out.glob(".staging-*"):
         shutil.rmtree(leftover)
 
+    previous = info or {}
     core = out / "pyodide" / config.pyodide_version
-    if not all((core / n).exists() for n in PYODIDE_CORE_FILES) or (
-        info or {}
-    ).get("pyodide_fingerprint") != fingerprint([ROOT / "package-lock.json"]):
+    core_current = previous.get("pyodide_fingerprint") == fingerprint([ROOT / "package-lock.json"])
+    if not core_current or not all((core / n).exists() for n in PYODIDE_CORE_FILES):
         build_pyodide(out, config.pyodide_version)
 
     wheels_dir = out / "wheels"
@@ -352,7 +352,7 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         download_wheel(pin, wheels_dir)
 
     own = next(iter(wheels_dir.glob("cocalc_compute_wasm-*.whl")), None)
-    if own is None or (info or {}).get("package_fingerprint") != fingerprint(package_sources()):
+    if own is None or previous.get("package_fingerprint") != fingerprint(package_sources()):
         own = build_own_wheel(wheels_dir)
     all_wheels = [wheels_dir / w.file for w in config.wheels] + [own]
     check_closure(all_wheels, PACKAGE_NAME, pyodide_python_version(out, config.pyodide_version))

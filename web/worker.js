@@ -38,7 +38,11 @@ async function boot(config) {
     const micropip = pyodide.pyimport("micropip");
     // Our index only: no fallback to PyPI or a CDN.
     micropip.set_index_urls([config.indexURL]);
-    await micropip.install(config.requirement);
+    try {
+      await micropip.install(config.requirement);
+    } catch (error) {
+      throw new Error(`cannot install ${config.requirement} from ${config.indexURL}: ${summarize(error)}`);
+    }
     return pyodide
       .runPython("import micropip; sorted(f'{p.name}=={p.version}' for p in micropip.list().values())")
       .toJs();

@@ -1,0 +1,75 @@
+"""build.py: idempotent, verified, and never half-built-looking."""
+
+import json
+import os
+from dataclasses import replace
+
+import pytest
+
+from cocalc_compute_wasm import __version__
+
+
+def snapshot(folder):
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*")}
+
+
+def test_second_run_does_no_work(build_module, dist, capsys):
+    before = snapshot(dist.root)
+    build_module.build()
+    assert "is up to date" in capsys.readouterr().out
+    assert snapshot(dist.root) == before
+
+
+def test_build_info_describes_what_is_there(build_module, dist):
+    info = json.loads((dist.root / "build-info.json").read_text())
+    assert info["package"] == {
+        "name": "cocalc-compute-wasm",
+        "version": __version__,
+        "wheel": f"cocalc_compute_wasm-{__version__}-py3-none-any.whl",
+    }
+    for wheel in info["wheels"]:
+        assert build_module.sha256_of(dist.wheels_dir / wheel["file"]) == wheel["sha256"]
+    lock = json.loads((dist.pyodide_dir / "pyodide-lock.json").read_text())
+    assert lock["packages"] == {}
+    assert lock["info"]["python"].startswith("3.14")
+
+
+def test_pins_close_over_our_dependencies(build_module, dist):
+    wheels = sorted(dist.wheels_dir.glob("*.whl"))
+    build_module.check_closure(wheels, "cocalc-compute-wasm", "3.14.2")
+    without_msgpack = [w for w in wheels if not w.name.startswith("msgpack-")]
+    with pytest.raises(build_module.BuildError, match="no wheel for msgpack is pinned"):
+        build_module.check_closure(without_msgpack, "cocalc-compute-wasm", "3.14.2")
+
+
+def failing_build(build_module, tmp_path, pin):
+    config = build_module.BuildConfig.from_pyproject(build_module.ROOT / "pyproject.toml")
+    out = tmp_path / "web"
+    with pytest.raises(build_module.BuildError) as failure:
+        build_module.build(out, replace(config, wheels=(*config.wheels, pin)))
+    assert not (out / "build-info.json").exists()
+    assert not list(out.glob(".staging-*"))
+    return str(failure.value)
+
+
+def test_download_failure_names_the_package(build_module, tmp_path):
+    pin = build_module.PinnedWheel("six-0.0.99-py3-none-any.whl", "0" * 64)
+    message = failing_build(build_module, tmp_path, pin)
+    assert "downloading six 0.0.99 (six-0.0.99-py3-none-any.whl) failed" in message
+
+
+def test_hash_mismatch_is_refused(build_module, tmp_path):
+    pin = build_module.PinnedWheel("six-1.16.0-py2.py3-none-any.whl", "0" * 64)
+    message = failing_build(build_module, tmp_path, pin)
+    assert "six 1.16.0" in message
+    assert "does not match the pin" in message
+
+
+def test_an_interrupted_build_does_not_look_complete(build_module, dist, tmp_path):
+    out = tmp_path / "web"
+    build_module.build(out)
+    os.remove(out / "build-info.json")  # as a build killed mid-way leaves it
+    from cocalc_compute_wasm.server import BrowserDist, DistError
+
+    with pytest.raises(DistError, match="no complete browser build"):
+        BrowserDist.open(out)
