@@ -11,16 +11,22 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import tempfile
+from pathlib import Path
 
 from cocalc_compute_wasm.headless import launch_chromium
 from cocalc_compute_wasm.headless.page import wait_for_boot
 from cocalc_compute_wasm.server import BrowserDist, make_app
 from cocalc_compute_wasm.server.background import serve_in_thread
+from cocalc_compute_wasm.server.project import Project
 
 
 def measure(runs: int) -> dict:
     totals, runtimes, packages = [], [], []
-    with serve_in_thread(make_app(BrowserDist.open())) as origin:
+    with (
+        tempfile.TemporaryDirectory() as project_dir,
+        serve_in_thread(make_app(Project.open(Path(project_dir)), BrowserDist.open())) as origin,
+    ):
         for _ in range(runs):
             with launch_chromium() as driver:
                 outcome = wait_for_boot(driver, f"{origin}/")

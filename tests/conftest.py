@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from cocalc_compute_wasm.server import BrowserDist
+from cocalc_compute_wasm.server.project import Project
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -32,3 +33,13 @@ def dist(build_module) -> BrowserDist:
     """The browser build, brought up to date (a no-op when ./dev.sh already built it)."""
     build_module.build()
     return BrowserDist.open(build_module.DEFAULT_OUT)
+
+
+@pytest.fixture
+def project(tmp_path):
+    """A fresh project in its own folder, closed after the test."""
+    project_dir = tmp_path / "project"
+    project_dir.mkdir()
+    opened = Project.open(project_dir)
+    yield opened
+    opened.close()

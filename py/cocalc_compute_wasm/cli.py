@@ -7,6 +7,8 @@ import asyncio
 import contextlib
 import json
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 from . import __version__
@@ -25,16 +27,23 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server import BrowserDist, make_app
     from .server.app import normalize_base_path
     from .server.background import start_site
+    from .server.project import Project
 
     dist = BrowserDist.open(args.dist)
-    app = make_app(dist, args.base_path)
+    project = Project.open(args.project_dir)
+    api_key = project.first_start_key(new_key=args.new_key)
+    app = make_app(project, dist, args.base_path)
 
     async def serve() -> None:
         runner, origin = await start_site(app, args.host, args.port)
-        ready = {"url": origin + normalize_base_path(args.base_path)}
-        print(json.dumps(ready), flush=True)
+        ready = {
+            "url": origin + normalize_base_path(args.base_path),
+            "project_id": project.project_id,
+            "api_key": api_key,
+        }
         if args.ready_file:
             args.ready_file.write_text(json.dumps(ready) + "\n")
+        print(json.dumps(ready), flush=True)
         try:
             await asyncio.Event().wait()
         finally:
@@ -45,15 +54,40 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys(args: argparse.Namespace) -> int:
+    from .server import keys
+    from .server.project import Project
+
+    project = Project.open(args.project_dir)
+    if args.action == "create":
+        key, info = keys.create_key(project.db, args.label)
+        print(key)
+        print(f"key id {info.key_id} for project {project.project_id}", file=sys.stderr)
+    elif args.action == "list":
+        for info in keys.list_keys(project.db):
+            created = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(info.created))
+            status = "revoked" if info.revoked else "active"
+            print(f"{info.key_id}  {status:<7}  {created}  {info.label}")
+    else:
+        info = keys.revoke_key(project.db, args.key_id)
+        print(f"revoked {info.key_id}")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     """The main job: serve the build, boot the page in headless Chromium, print what it saw."""
     from .headless import launch_chromium
     from .headless.page import wait_for_boot
     from .server import BrowserDist, make_app
     from .server.background import serve_in_thread
+    from .server.project import Project
 
     dist = BrowserDist.open(args.dist)
-    with serve_in_thread(make_app(dist)) as origin, launch_chromium() as driver:
+    with (
+        tempfile.TemporaryDirectory(prefix="cocalc-compute-demo-") as project_dir,
+        serve_in_thread(make_app(Project.open(Path(project_dir)), dist)) as origin,
+        launch_chromium() as driver,
+    ):
         print(f"server: {origin}/ (Pyodide {dist.pyodide_version})")
         outcome = wait_for_boot(driver, f"{origin}/", timeout=args.timeout)
     for phase in outcome.phases:
@@ -81,10 +115,24 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    serve = commands.add_parser("serve", help="serve the compute page and its browser build")
+    serve = commands.add_parser("serve", help="serve a project: documents, files, compute page")
+    serve.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
     add_server_options(serve)
     serve.add_argument("--ready-file", type=Path, help="also write the ready JSON here")
+    serve.add_argument("--new-key", action="store_true", help="create and print a new API key")
     serve.set_defaults(func=cmd_serve)
+
+    keys = commands.add_parser("keys", help="manage the project's API keys")
+    key_actions = keys.add_subparsers(dest="action", required=True)
+    create = key_actions.add_parser("create", help="create a key and print it (shown once)")
+    create.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    create.add_argument("--label", default="", help="a note to recognise the key by")
+    listing = key_actions.add_parser("list", help="list key ids and their status")
+    listing.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    revoke = key_actions.add_parser("revoke", help="revoke a key by its id")
+    revoke.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    revoke.add_argument("key_id", metavar="KEY_ID")
+    keys.set_defaults(func=cmd_keys)
 
     demo = commands.add_parser("demo", help="run the end-to-end demo in headless Chromium")
     demo.add_argument("--dist", type=Path, default=None, help="browser build folder")
@@ -96,11 +144,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .headless import ChromiumError
     from .server.dist import DistError
+    from .server.keys import ApiKeyError
+    from .server.store import StoreError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DistError, ChromiumError) as error:
+    except (DistError, ChromiumError, StoreError, ApiKeyError) as error:
         print(f"cocalc-compute {args.command}: {error}", file=sys.stderr)
         return 2
 

@@ -9,8 +9,8 @@ from cocalc_compute_wasm.server import BrowserDist, make_app
 from cocalc_compute_wasm.server.background import serve_in_thread
 
 
-def test_page_boots_our_exact_version_cross_origin_isolated(dist, chromium):
-    with serve_in_thread(make_app(dist)) as origin:
+def test_page_boots_our_exact_version_cross_origin_isolated(project, dist, chromium):
+    with serve_in_thread(make_app(project, dist)) as origin:
         outcome = wait_for_boot(chromium, f"{origin}/")
     assert outcome.state == "ready", outcome
     assert outcome.result["version"] == __version__
@@ -23,18 +23,18 @@ def test_page_boots_our_exact_version_cross_origin_isolated(dist, chromium):
     assert f"cocalc-compute-wasm {__version__}" in outcome.status_text
 
 
-def test_page_under_a_base_path(dist, chromium):
-    with serve_in_thread(make_app(dist, "/lab/compute/")) as origin:
+def test_page_under_a_base_path(project, dist, chromium):
+    with serve_in_thread(make_app(project, dist, "/lab/compute/")) as origin:
         outcome = wait_for_boot(chromium, f"{origin}/lab/compute/")
     assert outcome.state == "ready", outcome
 
 
-def test_missing_wheel_is_a_clear_error(dist, chromium, tmp_path):
+def test_missing_wheel_is_a_clear_error(project, dist, chromium, tmp_path):
     broken = tmp_path / "web"
     shutil.copytree(dist.root, broken)
     for wheel in (broken / "wheels").glob("cocalc_compute_wasm-*.whl"):
         wheel.unlink()
-    with serve_in_thread(make_app(BrowserDist.open(broken))) as origin:
+    with serve_in_thread(make_app(project, BrowserDist.open(broken))) as origin:
         outcome = wait_for_boot(chromium, f"{origin}/")
     assert outcome.state == "error"
     assert outcome.error["phase"] == "packages"

@@ -13,8 +13,8 @@ JSON_ACCEPT = {"Accept": "application/vnd.pypi.simple.v1+json, */*;q=0.01"}
 
 
 @pytest.fixture
-async def client(aiohttp_client, dist):
-    return await aiohttp_client(make_app(dist))
+async def client(aiohttp_client, project, dist):
+    return await aiohttp_client(make_app(project, dist))
 
 
 def assert_isolated(response):
@@ -68,7 +68,7 @@ async def test_config_gives_absolute_urls_and_exact_pin(client):
     assert config["micropipURL"].startswith(f"{origin}/wheels/micropip-0.11.1-")
 
 
-async def test_index_serves_our_wheel_and_its_dependencies(client, dist):
+async def test_index_serves_our_wheel_and_its_dependencies(client):
     root = await client.get("/simple/", headers=JSON_ACCEPT)
     assert root.content_type == JSON_CONTENT_TYPE
     names = {p["name"] for p in (await root.json())["projects"]}
@@ -97,8 +97,8 @@ async def test_unknown_project_is_a_clear_404(client):
     assert "numpy" in await response.text()
 
 
-async def test_base_path_prefixes_every_route(aiohttp_client, dist):
-    client = await aiohttp_client(make_app(dist, "/proxy/me"))
+async def test_base_path_prefixes_every_route(aiohttp_client, project, dist):
+    client = await aiohttp_client(make_app(project, dist, "/proxy/me"))
     assert (await client.get("/proxy/me/")).status == 200
     assert (await client.get("/")).status == 404
     config = await (await client.get("/proxy/me/config.json")).json()

@@ -10,6 +10,7 @@ from packaging.utils import canonicalize_name
 from .. import __version__
 from . import wheel_index
 from .dist import BrowserDist
+from .project import Project
 
 # Browsers refuse module scripts and wasm streaming compilation with the wrong types, and
 # aiohttp's own guesses differ from the HTML standard's for these.
@@ -32,6 +33,7 @@ ISOLATION_HEADERS = {
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
+PROJECT_KEY = web.AppKey("project", Project)
 DIST_KEY = web.AppKey("dist", BrowserDist)
 WHEELS_KEY = web.AppKey("wheels", wheel_index.WheelFolder)
 BASE_KEY = web.AppKey("base_path", str)
@@ -119,9 +121,10 @@ def app_file_handler(app_dir: Path, names: frozenset[str]):
     return serve
 
 
-def make_app(dist: BrowserDist, base_path: str = "/") -> web.Application:
+def make_app(project: Project, dist: BrowserDist, base_path: str = "/") -> web.Application:
     base = normalize_base_path(base_path)
     app = web.Application(middlewares=[isolation_headers])
+    app[PROJECT_KEY] = project
     app[DIST_KEY] = dist
     app[WHEELS_KEY] = wheel_index.WheelFolder(dist.wheels_dir)
     app[BASE_KEY] = base
