@@ -1,0 +1,143 @@
+"""Who is connected, and which compute client runs each open notebook (sans-IO).
+
+Presence is transient: it never enters a patch log. Runner election is decided here from
+live connections rather than from heartbeats written into documents, because a throttled
+background tab still holds its socket open, and a dead socket is noticed by the server.
+
+Policy: a notebook that anyone has open needs a runner. Its runner stays as long as its
+connection lives (stickiness: a kernel's state is worth keeping); when it leaves, the
+compute client serving the fewest notebooks takes over, the longest-connected one on a
+tie. Every change is returned as events for the IO shell to deliver.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+COLLABORATOR = "collaborator"
+COMPUTE = "compute"
+KERNEL_STATES = ("starting", "idle", "busy", "dead")
+
+
+@dataclass(frozen=True)
+class RunnerAssigned:
+    path: str
+    connection: int
+
+
+@dataclass(frozen=True)
+class RunnerReleased:
+    path: str
+    connection: int
+
+
+@dataclass(frozen=True)
+class PresenceChanged:
+    """Something a document's participants see changed (joins, leaves, runner, kernel)."""
+
+    path: str
+
+
+Event = RunnerAssigned | RunnerReleased | PresenceChanged
+
+
+class NoRunner(Exception):
+    """A control message was sent to a notebook that no compute client serves."""
+
+
+@dataclass
+class Participant:
+    connection: int
+    client_id: str
+    kind: str
+    joined: int  # order of arrival, for stable tie-breaking
+    open_paths: set[str] = field(default_factory=set)
+
+
+class Presence:
+    def __init__(self) -> None:
+        self._participants: dict[int, Participant] = {}
+        self._runners: dict[str, int] = {}
+        self._kernel_state: dict[str, str] = {}
+        self._arrivals = 0
+
+    # --- connections ---------------------------------------------------------------
+
+    def join(self, connection: int, client_id: str, kind: str) -> list[Event]:
+        if kind not in (COLLABORATOR, COMPUTE):
+            raise ValueError(f"client kind must be {COLLABORATOR!r} or {COMPUTE!r}, not {kind!r}")
+        self._arrivals += 1
+        self._participants[connection] = Participant(connection, client_id, kind, self._arrivals)
+        return self._elect() if kind == COMPUTE else []
+
+    def leave(self, connection: int) -> list[Event]:
+        participant = self._participants.pop(connection, None)
+        if participant is None:
+            return []
+        events: list[Event] = [PresenceChanged(p) for p in sorted(participant.open_paths)]
+        for path, runner in list(self._runners.items()):
+            if runner == connection:
+                del self._runners[path]
+                self._kernel_state.pop(path, None)
+                events.append(RunnerReleased(path, connection))
+        return events + self._elect()
+
+    def open(self, connection: int, path: str) -> list[Event]:
+        self._participants[connection].open_paths.add(path)
+        return [PresenceChanged(path), *self._elect()]
+
+    def close(self, connection: int, path: str) -> list[Event]:
+        self._participants[connection].open_paths.discard(path)
+        return [PresenceChanged(path)]
+
+    # --- runners and kernels -------------------------------------------------------
+
+    def open_notebooks(self) -> set[str]:
+        return {path for p in self._participants.values() for path in p.open_paths}
+
+    def runner_of(self, path: str) -> int | None:
+        return self._runners.get(path)
+
+    def control_target(self, path: str) -> int:
+        """The connection that control messages for `path` (interrupt, ...) go to."""
+        runner = self._runners.get(path)
+        if runner is None:
+            raise NoRunner(f"no compute client serves {path} right now")
+        return runner
+
+    def set_kernel_state(self, connection: int, path: str, state: str) -> list[Event]:
+        if self._runners.get(path) != connection:
+            raise NoRunner(f"this connection is not the runner of {path}")
+        if state not in KERNEL_STATES:
+            raise ValueError(f"kernel state must be one of {', '.join(KERNEL_STATES)}")
+        self._kernel_state[path] = state
+        return [PresenceChanged(path)]
+
+    def describe(self, path: str) -> dict:
+        """What participants of `path` see: who is here, the runner, its kernel state."""
+        runner = self._runners.get(path)
+        here = [p for p in self._participants.values() if path in p.open_paths]
+        return {
+            "participants": [
+                {"client_id": p.client_id, "kind": p.kind}
+                for p in sorted(here, key=lambda p: p.joined)
+            ],
+            "runner": self._participants[runner].client_id if runner is not None else None,
+            "kernel": self._kernel_state.get(path) if runner is not None else None,
+            "computes": sum(p.kind == COMPUTE for p in self._participants.values()),
+        }
+
+    def _elect(self) -> list[Event]:
+        wanted = self.open_notebooks()
+        computes = [p for p in self._participants.values() if p.kind == COMPUTE]
+        events: list[Event] = []
+        for path in sorted(wanted - self._runners.keys()):
+            if not computes:
+                break
+            load = {p.connection: 0 for p in computes}
+            for runner in self._runners.values():
+                load[runner] += 1
+            chosen = min(computes, key=lambda p: (load[p.connection], p.joined))
+            self._runners[path] = chosen.connection
+            events += [RunnerAssigned(path, chosen.connection), PresenceChanged(path)]
+        return events
