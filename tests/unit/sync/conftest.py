@@ -1,0 +1,14 @@
+"""Makes `sync_strategies` importable by the test modules here: the suite runs in pytest's
+importlib mode, which puts no test folder on sys.path."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+_spec = importlib.util.spec_from_file_location(
+    "sync_strategies", Path(__file__).with_name("sync_strategies.py")
+)
+assert _spec is not None
+assert _spec.loader is not None
+sys.modules["sync_strategies"] = _module = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(_module)
