@@ -57,8 +57,11 @@ Close codes (CloseCode)
                               state forbids (before hello, second hello, response to an
                               unknown id, request id reused while pending, ...)
 1003   UNSUPPORTED_DATA       a text message
+1008   POLICY_VIOLATION       the client fell too far behind reading, or did not
+                              authenticate in time
 1009   TOO_BIG                frame larger than max_frame_size (max_auth_frame_size
                               before authentication)
+1011   INTERNAL_ERROR         an unexpected server failure; reconnecting is fine
 4401   UNAUTHORIZED           first frame not auth while unauthenticated, or key rejected
 4505   UNSUPPORTED_PROTOCOL   hello with another protocol version
 =====  =====================  =============================================================
@@ -114,10 +117,11 @@ from .events import (
     Response,
     ServerEvent,
 )
-from .frames import FrameLimits
+from .frames import DEFAULT_LIMITS, FrameLimits
 from .messages import MAX_ID, PROTOCOL_VERSION
 
 __all__ = [
+    "DEFAULT_LIMITS",
     "MAX_ID",
     "PROTOCOL_VERSION",
     "AuthRequested",

@@ -25,8 +25,12 @@ class CloseCode(IntEnum):
     """Malformed frame, wrong frame shape, or a frame the connection's state forbids."""
     UNSUPPORTED_DATA = 1003
     """A text message: every frame must be a binary message."""
+    POLICY_VIOLATION = 1008
+    """The peer broke a rule of the shell: too slow to read, too slow to authenticate."""
     TOO_BIG = 1009
     """A frame larger than the receiver's ``FrameLimits.max_frame_size``."""
+    INTERNAL_ERROR = 1011
+    """The server hit an unexpected condition; the client may reconnect."""
     UNAUTHORIZED = 4401
     """No authentication before the first non-auth frame, or the API key was rejected."""
     UNSUPPORTED_PROTOCOL = 4505

@@ -8,9 +8,12 @@ from aiohttp import web
 from packaging.utils import canonicalize_name
 
 from .. import __version__
+from ..protocol import DEFAULT_LIMITS, FrameLimits
 from . import wheel_index
 from .dist import BrowserDist
+from .hub import Hub
 from .project import Project
+from .ws import HUB_KEY, project_websocket
 
 # Browsers refuse module scripts and wasm streaming compilation with the wrong types, and
 # aiohttp's own guesses differ from the HTML standard's for these.
@@ -121,15 +124,26 @@ def app_file_handler(app_dir: Path, names: frozenset[str]):
     return serve
 
 
-def make_app(project: Project, dist: BrowserDist, base_path: str = "/") -> web.Application:
+def make_app(
+    project: Project,
+    dist: BrowserDist,
+    base_path: str = "/",
+    save_delay: float = 1.0,
+    limits: FrameLimits = DEFAULT_LIMITS,
+) -> web.Application:
+    """The whole server for one project; `save_delay` debounces .ipynb exports."""
     base = normalize_base_path(base_path)
     app = web.Application(middlewares=[isolation_headers])
     app[PROJECT_KEY] = project
+    hub = app[HUB_KEY] = Hub(project, save_delay, limits)
+    app.on_startup.append(lambda _: hub.start())
+    app.on_shutdown.append(lambda _: hub.stop())
     app[DIST_KEY] = dist
     app[WHEELS_KEY] = wheel_index.WheelFolder(dist.wheels_dir)
     app[BASE_KEY] = base
     app_files = frozenset(p.name for p in dist.app_dir.iterdir() if p.is_file())
     serve_app_file = app_file_handler(dist.app_dir, app_files)
+    app.router.add_get(f"{base}{{project_id}}/raw/.smc/ws", project_websocket)
     app.router.add_get(f"{base}config.json", config)
     app.router.add_get(f"{base}simple/", index_root)
     app.router.add_get(f"{base}simple/{{project}}/", index_project)

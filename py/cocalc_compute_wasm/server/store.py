@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 STATE_DIR = ".cocalc-compute"
@@ -77,3 +79,16 @@ def open_database(project_dir: Path) -> sqlite3.Connection:
 
 def project_id(db: sqlite3.Connection) -> str:
     return db.execute("SELECT value FROM meta WHERE key = 'project_id'").fetchone()[0]
+
+
+@contextmanager
+def transaction(db: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """One explicit transaction (the connection is in autocommit mode otherwise), so that
+    a batch of statements costs one commit and lands all or nothing."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    db.execute("COMMIT")

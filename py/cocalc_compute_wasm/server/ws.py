@@ -1,0 +1,114 @@
+"""The project websocket `/{project_id}/raw/.smc/ws`: the aiohttp shell around the
+protocol's `ServerConnection` and the hub.
+
+A key in a cookie or an `Authorization: Bearer` header is checked before the upgrade, so
+a wrong key is refused with HTTP 401 before a single frame is read. Without one, the
+first frame must be the auth frame, within AUTH_TIMEOUT seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiohttp import WSMsgType, web
+
+from ..protocol import (
+    AuthRequested,
+    ChannelMessage,
+    CloseCode,
+    ConnectionState,
+    ErrorResponse,
+    Hello,
+    ProtocolError,
+    Request,
+    Response,
+    ServerConnection,
+)
+from .hub import Hub, server_time
+from .keys import AuthRefused, check_key
+from .peer import Peer
+from .project import Project
+
+log = logging.getLogger(__name__)
+
+AUTH_TIMEOUT = 10.0
+HUB_KEY = web.AppKey("hub", Hub)
+
+
+def presented_key(request: web.Request) -> str | None:
+    """The API key sent with the upgrade request (cookie or bearer header), if any."""
+    header = request.headers.get("Authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip()
+    return request.cookies.get("api_key")
+
+
+async def project_websocket(request: web.Request) -> web.StreamResponse:
+    hub = request.app[HUB_KEY]
+    project: Project = hub.project
+    if request.match_info["project_id"] != project.project_id:
+        raise web.HTTPNotFound(text=f"no project {request.match_info['project_id']} here")
+    presented = presented_key(request)
+    if presented is not None:
+        try:
+            check_key(project.db, presented)
+        except AuthRefused as refusal:
+            raise web.HTTPUnauthorized(text=str(refusal)) from None
+
+    ws = web.WebSocketResponse(max_msg_size=hub.limits.max_frame_size, heartbeat=30.0)
+    await ws.prepare(request)
+    connection = ServerConnection(authenticated=presented is not None, limits=hub.limits)
+    peer = Peer(ws, connection)
+    timer = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, _handshake_deadline, peer)
+    tasks: set[asyncio.Task] = set()
+    try:
+        async for message in ws:
+            if message.type == WSMsgType.BINARY:
+                event = peer.connection.receive_frame(message.data)
+            elif message.type == WSMsgType.TEXT:
+                peer.connection.receive_text()
+            else:
+                break
+            if isinstance(event, AuthRequested):
+                try:
+                    check_key(project.db, event.api_key)
+                except AuthRefused as refusal:
+                    peer.connection.reject_auth(str(refusal))
+                peer.connection.accept_auth()
+            elif isinstance(event, Hello):
+                peer.kind, peer.client_id = str(event.kind), event.client_id
+                peer.send_frame(
+                    peer.connection.accept_hello(server_time(), {"project_id": project.project_id})
+                )
+                timer.cancel()
+                hub.join(peer)
+            elif isinstance(event, Request):
+                # control waits on a runner: let it not hold up this client's patches
+                if event.cmd == "control":
+                    task = asyncio.ensure_future(hub.handle(peer, event))
+                    tasks.add(task)
+                    task.add_done_callback(tasks.discard)
+                else:
+                    await hub.handle(peer, event)
+            elif isinstance(event, Response | ErrorResponse):
+                peer.resolve(event)
+            elif isinstance(event, ChannelMessage):
+                log.debug("%r: ignoring channel message on %r", peer, event.channel)
+    except ProtocolError as error:
+        if error.frame is not None:
+            peer.send_frame(error.frame)
+        peer.close(error.code, error.reason)
+    finally:
+        timer.cancel()
+        hub.leave(peer)
+        peer.close(CloseCode.NORMAL, "bye")
+        for task in tasks:
+            task.cancel()
+        await peer.closing()
+    return ws
+
+
+def _handshake_deadline(peer: Peer) -> None:
+    if peer.connection.state is not ConnectionState.OPEN:
+        peer.close(CloseCode.POLICY_VIOLATION, f"no auth and hello within {AUTH_TIMEOUT:g} s")

@@ -1,0 +1,113 @@
+"""A served project and a bare protocol client for integration tests."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from dataclasses import dataclass, field
+
+import aiohttp
+import pytest
+
+from cocalc_compute_wasm.protocol import (
+    ChannelMessage,
+    ClientConnection,
+    ErrorResponse,
+    HelloAccepted,
+    Response,
+)
+from cocalc_compute_wasm.server import keys, make_app
+
+_client_ids = itertools.count(1)
+
+
+@dataclass
+class Served:
+    url: str
+    project_id: str
+    api_key: str
+    project: object
+    http: aiohttp.ClientSession
+
+    @property
+    def ws_url(self) -> str:
+        return f"{self.url}{self.project_id}/raw/.smc/ws"
+
+
+@dataclass
+class BareClient:
+    """The protocol's ClientConnection over an aiohttp websocket, nothing more: it lets
+    tests say exactly what goes over the wire."""
+
+    ws: aiohttp.ClientWebSocketResponse
+    connection: ClientConnection
+    channels: dict = field(default_factory=dict)
+    responses: dict = field(default_factory=dict)
+
+    async def receive(self, timeout: float = 5.0):
+        message = await self.ws.receive(timeout)
+        if message.type != aiohttp.WSMsgType.BINARY:
+            return message
+        event = self.connection.receive_frame(message.data)
+        if isinstance(event, ChannelMessage):
+            self.channels.setdefault(event.channel, []).append(event.body)
+        return event
+
+    async def call(self, cmd: str, **args) -> dict:
+        request = self.connection.new_request(cmd, args)
+        await self.ws.send_bytes(self.connection.send(request))
+        while True:
+            event = await self.receive()
+            if isinstance(event, Response | ErrorResponse) and (
+                event.request_id == request.request_id
+            ):
+                if isinstance(event, ErrorResponse):
+                    raise RequestFailed(event.code, event.message)
+                return event.result
+
+    async def channel_message(self, channel, timeout: float = 5.0) -> dict:
+        async with asyncio.timeout(timeout):
+            while not self.channels.get(channel):
+                await self.receive()
+        return self.channels[channel].pop(0)
+
+
+class RequestFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+@pytest.fixture
+async def served(aiohttp_server, project, dist):
+    key, _ = keys.create_key(project.db, "test")
+    server = await aiohttp_server(make_app(project, dist, save_delay=0.05))
+    async with aiohttp.ClientSession() as http:
+        yield Served(str(server.make_url("/")), project.project_id, key, project, http)
+
+
+@pytest.fixture
+def connect(served):
+    """Open a bare client; by default authenticated by bearer header and past hello."""
+    clients = []
+
+    async def open_client(kind="collaborator", *, key=None, by="header", hello=True):
+        key = served.api_key if key is None else key
+        headers = {
+            "header": {"Authorization": f"Bearer {key}"},
+            "cookie": {"Cookie": f"api_key={key}"},
+        }.get(by, {})
+        ws = await served.http.ws_connect(served.ws_url, headers=headers)
+        connection = ClientConnection(
+            kind, f"client-{next(_client_ids)}", api_key=key if by == "frame" else None
+        )
+        client = BareClient(ws, connection)
+        clients.append(client)
+        if hello:
+            for frame in connection.start():
+                await ws.send_bytes(frame)
+            assert isinstance(await client.receive(), HelloAccepted)
+        return client
+
+    yield open_client
