@@ -21,6 +21,13 @@ from cocalc_compute_wasm.server import keys, make_app
 _client_ids = itertools.count(1)
 
 
+class RequestFailed(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
 @dataclass
 class Served:
     url: str
@@ -42,7 +49,6 @@ class BareClient:
     ws: aiohttp.ClientWebSocketResponse
     connection: ClientConnection
     channels: dict = field(default_factory=dict)
-    responses: dict = field(default_factory=dict)
 
     async def receive(self, timeout: float = 5.0):
         message = await self.ws.receive(timeout)
@@ -65,18 +71,19 @@ class BareClient:
                     raise RequestFailed(event.code, event.message)
                 return event.result
 
+    async def fails(self, cmd: str, **args) -> RequestFailed:
+        """The error answer to a request that must fail."""
+        try:
+            result = await self.call(cmd, **args)
+        except RequestFailed as failure:
+            return failure
+        raise AssertionError(f"{cmd} succeeded with {result}, but it should have failed")
+
     async def channel_message(self, channel, timeout: float = 5.0) -> dict:
         async with asyncio.timeout(timeout):
             while not self.channels.get(channel):
                 await self.receive()
         return self.channels[channel].pop(0)
-
-
-class RequestFailed(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
 
 
 @pytest.fixture
@@ -90,7 +97,6 @@ async def served(aiohttp_server, project, dist):
 @pytest.fixture
 def connect(served):
     """Open a bare client; by default authenticated by bearer header and past hello."""
-    clients = []
 
     async def open_client(kind="collaborator", *, key=None, by="header", hello=True):
         key = served.api_key if key is None else key
@@ -103,11 +109,10 @@ def connect(served):
             kind, f"client-{next(_client_ids)}", api_key=key if by == "frame" else None
         )
         client = BareClient(ws, connection)
-        clients.append(client)
         if hello:
             for frame in connection.start():
                 await ws.send_bytes(frame)
             assert isinstance(await client.receive(), HelloAccepted)
         return client
 
-    yield open_client
+    return open_client
