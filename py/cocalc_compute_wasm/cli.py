@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
+import signal
 import sys
 import tempfile
 import time
@@ -44,13 +44,16 @@ def cmd_serve(args: argparse.Namespace) -> int:
         if args.ready_file:
             args.ready_file.write_text(json.dumps(ready) + "\n")
         print(json.dumps(ready), flush=True)
+        stop = asyncio.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(signum, stop.set)
         try:
-            await asyncio.Event().wait()
+            await stop.wait()
         finally:
-            await runner.cleanup()
+            await runner.cleanup()  # closes connections and saves open notebooks
 
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve())
+    asyncio.run(serve())
+    project.close()
     return 0
 
 

@@ -90,6 +90,8 @@ class NotebookSession:
             self.save_now()
         else:
             self.check_disk()
+            if self.has_unsaved_edits:  # e.g. edits made just before a crash
+                self._schedule_save()
 
     def subscribe(self, subscriber: Subscriber, channel: int) -> None:
         self.subscribers[subscriber] = channel
