@@ -181,3 +181,24 @@ async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, 
 
     failure = await alice.fails("kernel", channel=channel, state="idle")
     assert failure.code == "forbidden"
+
+
+async def test_rich_notebook_round_trips_through_the_server(
+    served, connect, rich_notebook, jupyter
+):
+    path = served.project.directory / "rich.ipynb"
+    path.write_text(jupyter.writes(rich_notebook))
+    client = await connect()
+    channel, replica = await open_replica(client, "rich.ipynb")
+    key = ("cell", "streams")
+    value = dict(replica.value)
+    value[key] = {**value[key], "input": value[key]["input"] + "# edited\n"}
+    await client.call("patch", channel=channel, patch=replica.commit(value).to_wire())
+    await wait_for(lambda: "# edited" in path.read_text())
+
+    saved = jupyter.validate(path.read_text())
+    expected = jupyter.rejoined(rich_notebook)
+    (edited,) = [c for c in expected["cells"] if c["id"] == "streams"]
+    edited["source"] += "# edited\n"
+    assert jupyter.rejoined(saved) == expected
+    assert path.read_text() == jupyter.writes(saved)  # formatted as Jupyter writes it
