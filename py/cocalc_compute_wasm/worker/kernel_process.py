@@ -1,0 +1,148 @@
+"""The kernel's own process: runs cells for one notebook, on its main thread.
+
+Started by `KernelProcess`; talks to it over two dedicated pipes. A SIGINT from the host
+interrupts the running cell (KeyboardInterrupt, which also breaks `time.sleep`); one that
+arrives between cells is ignored, so a late interrupt cannot kill the kernel.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from typing import BinaryIO
+
+from ..kernel import Kernel
+from ..kernel.events import InputRequest, KernelEvent, Output
+from ..kernel.wire import event_to_wire
+from .pipe_frames import FrameError, decode_body, decode_length, encode
+
+FLUSH_INTERVAL = 0.02
+MAX_BATCH = 64 * 1024
+
+
+class Pipes:
+    def __init__(self, incoming: BinaryIO, outgoing: BinaryIO) -> None:
+        self.incoming = incoming
+        self.outgoing = outgoing
+        self._lock = threading.Lock()
+
+    def send(self, message: dict) -> None:
+        """Write a whole frame: an interrupt during the write waits until it is done, so
+        that a KeyboardInterrupt never leaves half a frame in the pipe."""
+        frame = encode(message)
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        try:
+            with self._lock:
+                self.outgoing.write(frame)
+                self.outgoing.flush()
+        finally:
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    def receive(self) -> dict:
+        return decode_body(self._read(decode_length(self._read(4))))
+
+    def _read(self, size: int) -> bytes:
+        data = b""
+        while len(data) < size:
+            chunk = self.incoming.read(size - len(data))
+            if not chunk:
+                raise FrameError("the worker closed the pipe")
+            data += chunk
+        return data
+
+
+class StreamBatcher:
+    """Send stream text in batches: a cell printing 100,000 lines makes 200,000 writes,
+    and one frame each would cost more than the printing. The first write after a quiet
+    spell goes out at once; later ones within FLUSH_INTERVAL are joined, and a flusher
+    thread sends what is left, so a print followed by a long computation still shows."""
+
+    def __init__(self, pipes: Pipes) -> None:
+        self.pipes = pipes
+        self._lock = threading.Lock()
+        self._name: str | None = None
+        self._parts: list[str] = []
+        self._size = 0
+        self._last_flush = 0.0
+        threading.Thread(target=self._flush_regularly, daemon=True).start()
+
+    def emit(self, event: KernelEvent) -> None:
+        if isinstance(event, Output) and event.output.get("output_type") == "stream":
+            name, text = event.output["name"], event.output["text"]
+            with self._lock:
+                if name != self._name:
+                    self._flush_locked()
+                    self._name = name
+                self._parts.append(text)
+                self._size += len(text)
+                quiet = time.monotonic() - self._last_flush > FLUSH_INTERVAL
+                if quiet or self._size > MAX_BATCH:
+                    self._flush_locked()
+            return
+        self.flush()
+        self.pipes.send(event_to_wire(event))
+
+    def flush(self) -> None:
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
+        if self._parts:
+            text = "".join(self._parts)
+            output = {"output_type": "stream", "name": self._name, "text": text}
+            self.pipes.send(event_to_wire(Output(output)))
+            self._parts.clear()
+            self._size = 0
+        self._last_flush = time.monotonic()
+
+    def _flush_regularly(self) -> None:
+        while True:
+            time.sleep(FLUSH_INTERVAL)
+            self.flush()
+
+
+def serve(pipes: Pipes, cwd: str) -> None:
+    # Between cells an interrupt has nothing to stop; during one, the kernel installs
+    # the handler that raises KeyboardInterrupt in the cell.
+    signal.signal(signal.SIGINT, lambda signum, frame: None)
+
+    batcher = StreamBatcher(pipes)
+
+    def ask(prompt: str, password: bool) -> str:
+        batcher.emit(InputRequest(prompt, password))
+        return str(pipes.receive()["value"])
+
+    kernel = Kernel(stdin=ask, cwd=cwd)
+    loop = asyncio.new_event_loop()
+    pipes.send({"event": "ready", "pid": os.getpid()})
+    while True:
+        try:
+            message = pipes.receive()
+        except FrameError:
+            return
+        if message.get("op") != "execute":
+            continue
+        reply = loop.run_until_complete(kernel.execute(str(message["code"]), batcher.emit))
+        batcher.flush()
+        pipes.send(event_to_wire(reply))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="a kernel process of a native compute worker")
+    parser.add_argument("--fd-in", type=int, required=True)
+    parser.add_argument("--fd-out", type=int, required=True)
+    parser.add_argument("--cwd", default=".")
+    args = parser.parse_args(argv)
+    os.chdir(args.cwd)
+    with os.fdopen(args.fd_in, "rb", buffering=0) as incoming, os.fdopen(args.fd_out, "wb") as out:
+        serve(Pipes(incoming, out), args.cwd)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
