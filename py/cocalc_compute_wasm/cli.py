@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
+import logging
 import signal
 import sys
 import tempfile
@@ -110,6 +112,32 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0 if result["version"] == __version__ else 1
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from .worker.native import run_native_worker
+
+    if not args.native:
+        print("cocalc-compute worker: choose --native (the browser worker comes later)")
+        return 2
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from .client.run_all import run_notebook
+
+    return asyncio.run(
+        run_notebook(args.notebook, args.server, args.project, args.api_key, args.timeout)
+    )
+
+
+def add_client_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--server", help="project server URL (default: $API_SERVER)")
+    parser.add_argument("--project", help="project id (default: $PROJECT_ID)")
+    parser.add_argument("--api-key", help="API key (default: $API_KEY)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cocalc-compute",
@@ -137,6 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("key_id", metavar="KEY_ID")
     keys.set_defaults(func=cmd_keys)
 
+    worker = commands.add_parser("worker", help="lend this machine's compute to the project")
+    worker.add_argument("--native", action="store_true", help="run kernels in this CPython host")
+    add_client_options(worker)
+    worker.add_argument("--cwd", type=Path, default=Path.cwd(), help="kernels' working directory")
+    worker.set_defaults(func=cmd_worker)
+
+    run = commands.add_parser("run", help="run every code cell of a notebook on the runner")
+    run.add_argument("notebook", metavar="NOTEBOOK", help="path in the project, e.g. a.ipynb")
+    add_client_options(run)
+    run.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole run")
+    run.set_defaults(func=cmd_run)
+
     demo = commands.add_parser("demo", help="run the end-to-end demo in headless Chromium")
     demo.add_argument("--dist", type=Path, default=None, help="browser build folder")
     demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for boot")
@@ -145,6 +185,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from .client.errors import ClientError
     from .headless import ChromiumError
     from .server.dist import DistError
     from .server.keys import ApiKeyError
@@ -153,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DistError, ChromiumError, StoreError, ApiKeyError) as error:
+    except (DistError, ChromiumError, StoreError, ApiKeyError, ClientError) as error:
         print(f"cocalc-compute {args.command}: {error}", file=sys.stderr)
         return 2
 

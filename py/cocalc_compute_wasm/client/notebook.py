@@ -149,6 +149,24 @@ class Notebook:
         async with asyncio.timeout(timeout):
             await self._until(lambda: all(self.doc.is_done(cell_id) for cell_id in ids))
 
+    # --- for a runner ------------------------------------------------------------------
+
+    def flush(self) -> None:
+        """Send the edits made straight on ``doc`` (a runner's) and tell watchers."""
+        self._edit(lambda: None)
+
+    async def report_kernel(self, state: str) -> None:
+        """Publish this runner's kernel state (presence, never in the document)."""
+        async with asyncio.timeout(self._client.request_timeout):
+            await self._until(lambda: self._link is not None)
+            link = self._link
+            assert link is not None
+            await link.send_request("kernel", {"channel": self._channel, "state": state})
+
+    async def more_output(self, cell_id: str) -> list[dict[str, Any]]:
+        """The outputs of a cell kept back beyond max_output_length, from its runner."""
+        return (await self._control("more_output", cell_id=cell_id))["outputs"]
+
     # --- control of the runner (routed by the server to the runner's connection) -----
 
     async def interrupt(self) -> dict[str, Any]:

@@ -33,6 +33,20 @@ Modules: `shell` builds the configured InteractiveShell, `capture` turns what it
 into events, `kernel` runs cells, `events` defines what a kernel tells its runner.
 """
 
-from .kernel import Kernel, KernelInterface, Stdin
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .kernel import Kernel, KernelInterface, Stdin
+
+
+def __getattr__(name: str) -> Any:
+    """Import IPython only for who needs a kernel: the runner and the clients import
+    `kernel.events` and must not pay for (or need) IPython."""
+    if name in __all__:
+        from . import kernel
+
+        return getattr(kernel, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Kernel", "KernelInterface", "Stdin"]

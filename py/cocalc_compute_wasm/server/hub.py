@@ -27,7 +27,7 @@ from .session import NotebookSession
 log = logging.getLogger(__name__)
 
 RUNNER_CHANNEL = "runner"
-CONTROL_ACTIONS = ("interrupt", "restart", "stdin")
+CONTROL_ACTIONS = ("interrupt", "restart", "stdin", "more_output")
 CONTROL_TIMEOUT = 30.0
 DISK_POLL_INTERVAL = 2.0
 

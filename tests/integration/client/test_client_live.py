@@ -83,13 +83,13 @@ async def test_run_requests_queue_cells_in_order_at_server_time(open_client, unt
     assert nb_b.is_done(markdown)
 
 
-async def test_wait_done_follows_what_a_runner_writes(open_client, connect, until):
+async def test_wait_done_follows_what_a_runner_writes(open_client, bare_client, until):
     alice = await open_client()
     nb = await alice.open_notebook("done.ipynb")
     cell = nb.insert_cell(input="1 + 1")
     await nb.request_run([cell])
     # a stand-in runner, speaking the bare protocol: run, busy, done
-    runner = await connect("compute")
+    runner = await bare_client("compute")
     opened = await runner.call("open", path="done.ipynb")
     waiting = asyncio.ensure_future(nb.wait_done([cell], timeout=5))
     output = {"0": {"output_type": "execute_result", "data": {"text/plain": "2"}, "metadata": {}}}

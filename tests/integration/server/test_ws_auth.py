@@ -16,14 +16,14 @@ async def refused_upgrade(served, headers) -> tuple[int, str]:
         return refused.value.status, await response.text()
 
 
-async def test_header_cookie_and_auth_frame_are_accepted(connect):
+async def test_header_cookie_and_auth_frame_are_accepted(bare_client):
     for how in ("header", "cookie", "frame"):
-        client = await connect(by=how)
+        client = await bare_client(by=how)
         assert (await client.call("ping"))["server_time"] > 0
 
 
-async def test_hello_answer_names_the_project(served, connect):
-    client = await connect(hello=False)
+async def test_hello_answer_names_the_project(served, bare_client):
+    client = await bare_client(hello=False)
     for frame in client.connection.start():
         await client.ws.send_bytes(frame)
     answer = await client.receive()
@@ -79,15 +79,15 @@ async def test_wrong_key_in_auth_frame_is_closed_with_reason(served):
     assert "not valid for this project" in closing.extra
 
 
-async def test_malformed_and_oversized_frames_close_only_that_connection(served, connect):
-    bystander = await connect()
-    bad = await connect()
+async def test_malformed_and_oversized_frames_close_only_that_connection(served, bare_client):
+    bystander = await bare_client()
+    bad = await bare_client()
     await bad.ws.send_bytes(b"\xc1 not msgpack")
     closing = await bad.ws.receive()
     assert closing.data == 1002
     assert "msgpack" in closing.extra
 
-    text = await connect()
+    text = await bare_client()
     await text.ws.send_str("hello")
     assert (await text.ws.receive()).data == 1003
 
@@ -106,8 +106,8 @@ async def test_oversized_frame_is_closed_too_big(aiohttp_server, project, dist):
         assert closing.data == 1009
 
 
-async def test_unknown_command_is_an_error_answer_not_a_close(connect):
-    client = await connect()
+async def test_unknown_command_is_an_error_answer_not_a_close(bare_client):
+    client = await bare_client()
     failure = await client.fails("launch_rockets")
     assert failure.code == "unknown_command"
     assert "unknown command 'launch_rockets'" in failure.message

@@ -48,16 +48,16 @@ async def wait_for(condition, timeout=5.0):
             await asyncio.sleep(0.02)
 
 
-async def test_opening_a_missing_notebook_creates_a_valid_empty_one(served, connect):
-    client = await connect()
+async def test_opening_a_missing_notebook_creates_a_valid_empty_one(served, bare_client):
+    client = await bare_client()
     _, replica = await open_replica(client, "new.ipynb")
     assert [k[0] for k in replica.value].count("cell") == 1
     notebook = validated(served.project.directory / "new.ipynb")
     assert len(notebook.cells) == 1
 
 
-async def test_edits_reach_every_subscriber_are_durable_and_saved(served, connect):
-    alice, bob = await connect(), await connect()
+async def test_edits_reach_every_subscriber_are_durable_and_saved(served, bare_client):
+    alice, bob = await bare_client(), await bare_client()
     ch_a, rep_a = await open_replica(alice, "shared.ipynb")
     ch_b, rep_b = await open_replica(bob, "shared.ipynb")
 
@@ -79,8 +79,8 @@ async def test_edits_reach_every_subscriber_are_durable_and_saved(served, connec
     assert validated(path).cells[0].source == "print('hello')"
 
 
-async def test_a_resent_patch_is_not_applied_twice(connect):
-    client = await connect()
+async def test_a_resent_patch_is_not_applied_twice(bare_client):
+    client = await bare_client()
     channel, replica = await open_replica(client, "a.ipynb")
     await edit_input(client, channel, replica, "x = 1")
     (pending,) = replica.pending
@@ -88,8 +88,8 @@ async def test_a_resent_patch_is_not_applied_twice(connect):
     assert again == {"seq": 2, "duplicate": True}
 
 
-async def test_patches_are_checked(connect):
-    client = await connect()
+async def test_patches_are_checked(bare_client):
+    client = await bare_client()
     channel, replica = await open_replica(client, "a.ipynb")
     key = cell_key(replica)
     value = dict(replica.value)
@@ -120,25 +120,25 @@ async def test_patches_are_checked(connect):
         ("notes.txt", "bad_request"),
     ],
 )
-async def test_paths_outside_the_project_or_not_notebooks_are_refused(connect, path, code):
-    client = await connect()
+async def test_paths_outside_the_project_or_not_notebooks_are_refused(bare_client, path, code):
+    client = await bare_client()
     failure = await client.fails("open", path=path)
     assert failure.code == code
 
 
-async def test_a_file_that_is_not_a_notebook_is_refused_and_left_alone(served, connect):
+async def test_a_file_that_is_not_a_notebook_is_refused_and_left_alone(served, bare_client):
     path = served.project.directory / "broken.ipynb"
     path.write_text("{ this is not json")
-    client = await connect()
+    client = await bare_client()
     failure = await client.fails("open", path="broken.ipynb")
     assert failure.code == "bad_request"
     assert "cannot open broken.ipynb" in failure.message
     assert path.read_text() == "{ this is not json"
 
 
-async def test_a_file_changed_on_disk_is_imported_and_pushed(served, connect, monkeypatch):
+async def test_a_file_changed_on_disk_is_imported_and_pushed(served, bare_client, monkeypatch):
     monkeypatch.setattr("cocalc_compute_wasm.server.hub.DISK_POLL_INTERVAL", 0.05)
-    client = await connect()
+    client = await bare_client()
     channel, replica = await open_replica(client, "disk.ipynb")
     path = served.project.directory / "disk.ipynb"
     notebook = json.loads(path.read_text())
@@ -148,14 +148,14 @@ async def test_a_file_changed_on_disk_is_imported_and_pushed(served, connect, mo
     assert replica.value[cell_key(replica)]["input"] == "written by another program\n"
 
 
-async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, connect):
-    alice = await connect()
+async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, bare_client):
+    alice = await bare_client()
     channel, _ = await open_replica(alice, "run.ipynb")
     failure = await alice.fails("control", channel=channel, action="interrupt")
     assert failure.code == "not_found"
     assert "no compute client serves run.ipynb" in failure.message
 
-    compute = await connect("compute")
+    compute = await bare_client("compute")
     assert await compute.channel_message("runner") == {"assigned": "run.ipynb"}
     runner_channel, _ = await open_replica(compute, "run.ipynb")
     await compute.call("kernel", channel=runner_channel, state="busy")
@@ -184,11 +184,11 @@ async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, 
 
 
 async def test_rich_notebook_round_trips_through_the_server(
-    served, connect, rich_notebook, jupyter
+    served, bare_client, rich_notebook, jupyter
 ):
     path = served.project.directory / "rich.ipynb"
     path.write_text(jupyter.writes(rich_notebook))
-    client = await connect()
+    client = await bare_client()
     channel, replica = await open_replica(client, "rich.ipynb")
     key = ("cell", "streams")
     value = dict(replica.value)
