@@ -78,7 +78,7 @@ class NotebookService:
             return {}
         if action == "more_output":
             outputs = self.runner.more_output(str(args.get("cell_id")))
-            return {"outputs": [o.output for o in outputs]}
+            return {"outputs": outputs}
         raise RequestError("control", ErrorCode.BAD_REQUEST, f"unknown action {action!r}")
 
     # --- the loop: runner actions out, kernel events in -------------------------------

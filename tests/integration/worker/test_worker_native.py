@@ -1,0 +1,147 @@
+"""The native worker serving a notebook: collaborators run cells, interrupt, answer
+input(), restart, and the runner's outputs land in the shared document."""
+
+import asyncio
+
+import pytest
+
+from cocalc_compute_wasm.worker.native import NativeWorker
+
+
+@pytest.fixture
+async def worker(open_client, tmp_path):
+    """A native compute worker attached to the served project."""
+    client = await open_client(kind="compute")
+    native = NativeWorker(client, tmp_path)
+    task = asyncio.ensure_future(native.serve_forever())
+    yield native
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
+
+
+async def notebook_with(open_client, path: str, *sources: str):
+    client = await open_client()
+    nb = await client.open_notebook(path)
+    (first,) = nb.cell_ids()
+    nb.set_input(first, sources[0])
+    ids = [first]
+    for source in sources[1:]:
+        ids.append(nb.insert_cell(after=ids[-1], input=source))
+    return nb, ids
+
+
+def outputs(nb, cell_id) -> list[dict]:
+    cell = nb.cell(cell_id)
+    return [cell["output"][k] for k in sorted(cell.get("output", {}), key=int)]
+
+
+def text(nb, cell_id) -> str:
+    return "".join(o.get("text", "") for o in outputs(nb, cell_id))
+
+
+async def test_cells_run_in_order_with_jupyter_outputs(worker, open_client):
+    nb, ids = await notebook_with(
+        open_client, "a.ipynb", "x = 6 * 7\nprint('x is', x)", "x + 1", "raise ValueError('no')"
+    )
+    await nb.request_run(ids)
+    await nb.wait_done(ids, timeout=30)
+    first, second, third = (nb.cell(i) for i in ids)
+    assert text(nb, ids[0]) == "x is 42\n"
+    assert first["exec_count"] == 1
+    assert outputs(nb, ids[1]) == [
+        {
+            "output_type": "execute_result",
+            "execution_count": 2,
+            "data": {"text/plain": "43"},
+            "metadata": {},
+        }
+    ]
+    (error,) = outputs(nb, ids[2])
+    assert (error["ename"], error["evalue"]) == ("ValueError", "no")
+    assert all(c["state"] == "done" and c["end"] >= c["start"] for c in (first, second, third))
+
+
+async def test_an_error_halts_the_queue_unless_no_halt(worker, open_client):
+    nb, ids = await notebook_with(open_client, "h.ipynb", "1/0", "print('after')")
+    await nb.request_run(ids)
+    await nb.wait_done(ids, timeout=30)
+    assert outputs(nb, ids[1]) == []
+    await nb.request_run(ids, no_halt=True)
+    await nb.wait_done(ids, timeout=30)
+    assert text(nb, ids[1]) == "after\n"
+
+
+@pytest.mark.parametrize("busy", ["while True:\n    pass", "import time\ntime.sleep(100)"])
+async def test_interrupt_stops_the_cell_and_clears_the_queue(worker, open_client, until, busy):
+    nb, ids = await notebook_with(open_client, "i.ipynb", busy, "print('never')")
+    await nb.request_run(ids)
+    await until(lambda: nb.cell(ids[0]).get("state") == "busy", timeout=30)
+    await nb.interrupt()
+    await nb.wait_done(ids, timeout=30)
+    assert outputs(nb, ids[0])[-1]["ename"] == "KeyboardInterrupt"
+    assert outputs(nb, ids[1]) == []
+
+
+async def test_input_is_answered_by_the_collaborator(worker, open_client, until):
+    nb, ids = await notebook_with(
+        open_client,
+        "s.ipynb",
+        "name = input('name? ')\nsecret = __import__('getpass').getpass('pw? ')\nprint(name, len(secret))",
+    )
+    await nb.request_run(ids)
+    await until(lambda: "name? " in text(nb, ids[0]), timeout=30)
+    await nb.send_stdin(ids[0], "Ada")
+    await until(lambda: "pw? " in text(nb, ids[0]), timeout=30)
+    await nb.send_stdin(ids[0], "hunter2")
+    await nb.wait_done(ids, timeout=30)
+    shown = text(nb, ids[0])
+    assert "name? Ada\n" in shown
+    assert "hunter2" not in shown
+    assert shown.endswith("Ada 7\n")
+
+
+async def test_restart_gives_a_fresh_namespace(worker, open_client):
+    nb, ids = await notebook_with(open_client, "r.ipynb", "y = 1", "y")
+    await nb.request_run(ids[:1])
+    await nb.wait_done(ids[:1], timeout=30)
+    await nb.restart()
+    await nb.request_run(ids[1:])
+    await nb.wait_done(ids[1:], timeout=30)
+    assert outputs(nb, ids[1])[-1]["ename"] == "NameError"
+    assert nb.cell(ids[1])["exec_count"] == 1
+
+
+async def test_two_collaborators_share_one_kernel_first_come_first_served(
+    worker, open_client, until
+):
+    alice_nb, ids = await notebook_with(
+        open_client, "f.ipynb", "import time\ntime.sleep(0.3)\nlog = ['a']", "log.append('b')\nlog"
+    )
+    bob = await open_client()
+    bob_nb = await bob.open_notebook("f.ipynb")
+    await alice_nb.synced()
+    await alice_nb.request_run(ids[:1])
+    await until(lambda: bob_nb.cell(ids[0]).get("state") in ("start", "run", "busy"))
+    await bob_nb.request_run(ids[1:])  # queued behind alice's: its start is later
+    await bob_nb.wait_done(ids, timeout=30)
+    assert outputs(bob_nb, ids[1])[0]["data"] == {"text/plain": "['a', 'b']"}
+
+
+async def test_long_output_is_cut_at_max_output_length_and_the_rest_is_kept(worker, open_client):
+    nb, ids = await notebook_with(open_client, "m.ipynb", "print('x' * 5000)")
+    nb.doc  # noqa: B018 - the settings record is part of the document
+    settings = nb.settings
+    from cocalc_compute_wasm.sync import NOTEBOOK, Patch
+
+    nb.doc.replica.change(
+        Patch(
+            NOTEBOOK, sets=[{"type": "settings", "id": settings["id"], "max_output_length": 1000}]
+        )
+    )
+    nb.flush()
+    await nb.request_run(ids)
+    await nb.wait_done(ids, timeout=30)
+    shown = outputs(nb, ids[0])
+    assert any(o.get("more_output") for o in shown)
+    rest = await nb.more_output(ids[0])
+    assert len(text(nb, ids[0])) + sum(len(o.get("text", "")) for o in rest) == 5001
