@@ -86,7 +86,9 @@ async def test_input_is_answered_by_the_collaborator(worker, open_client, until)
     nb, ids = await notebook_with(
         open_client,
         "s.ipynb",
-        "name = input('name? ')\nsecret = __import__('getpass').getpass('pw? ')\nprint(name, len(secret))",
+        "name = input('name? ')\n"
+        "secret = __import__('getpass').getpass('pw? ')\n"
+        "print(name, len(secret))",
     )
     await nb.request_run(ids)
     await until(lambda: "name? " in text(nb, ids[0]), timeout=30)
