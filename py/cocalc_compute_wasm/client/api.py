@@ -53,9 +53,14 @@ async def connect(
     connect_timeout: float = 10.0,
     heartbeat: float | None = 20.0,
     backoff: Backoff | None = None,
+    on_message: MessageCallback | None = None,
+    request_handler: RequestHandler | None = None,
 ) -> Client:
     """Connect to a project; arguments left out come from ``API_SERVER``, ``PROJECT_ID``,
     ``API_KEY`` and ``BASE_PATH``/``API_BASE_PATH``.
+
+    ``on_message`` and ``request_handler`` are installed before the first hello, so that
+    a compute client hears the server's first words (its notebook assignments).
 
     The first connection is not retried: ConfigError, AuthError or ConnectError say what
     is wrong. ``client_id`` names this session to the server; never reuse one that another
@@ -73,6 +78,9 @@ async def connect(
         heartbeat=heartbeat,
         backoff=backoff or Backoff(),
     )
+    if on_message is not None:
+        client.on_message(on_message)
+    client.set_request_handler(request_handler)
     await client._start()
     return client
 

@@ -161,20 +161,26 @@ def _kernel_died_output(reason: str) -> dict[str, Any]:
 
 
 class NativeWorker:
-    """Serves every notebook the server assigns to this compute client."""
+    """Serves every notebook the server assigns to this compute client.
 
-    def __init__(self, client: Client, cwd: Path) -> None:
-        self.client = client
+    Its handlers must be given to `connect()`, so that no assignment that arrives with
+    the hello is missed: `client = await connect(..., **worker.handlers())`.
+    """
+
+    def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self.services: dict[str, NotebookService] = {}
         self._starting: dict[str, asyncio.Task] = {}
+        self._client: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
 
-    async def serve_forever(self) -> None:
-        self.client.on_message(self._on_message)
-        self.client.set_request_handler(self._on_request)
-        stop = asyncio.Event()
+    def handlers(self) -> dict[str, Any]:
+        return {"on_message": self._on_message, "request_handler": self._on_request}
+
+    async def serve(self, client: Client) -> None:
+        """Serve until cancelled; kernels are stopped on the way out."""
+        self._client.set_result(client)
         try:
-            await stop.wait()
+            await asyncio.Event().wait()
         finally:
             for service in self.services.values():
                 await service.stop()
@@ -185,8 +191,9 @@ class NativeWorker:
             self._starting[path] = asyncio.ensure_future(self._serve(path))
 
     async def _serve(self, path: str) -> NotebookService:
-        notebook = await self.client.open_notebook(path)
-        service = NotebookService(self.client, notebook, self.cwd)
+        client = await self._client
+        notebook = await client.open_notebook(path)
+        service = NotebookService(client, notebook, self.cwd)
         await service.start()
         self.services[path] = service
         log.info("serving %s", path)
@@ -203,6 +210,8 @@ class NativeWorker:
 async def run_native_worker(
     server: str | None, project_id: str | None, api_key: str | None, cwd: Path
 ) -> None:
-    client = await connect(server, project_id, api_key, kind="compute")
-    async with client:
-        await NativeWorker(client, cwd).serve_forever()
+    worker = NativeWorker(cwd)
+    async with await connect(
+        server, project_id, api_key, kind="compute", **worker.handlers()
+    ) as client:
+        await worker.serve(client)

@@ -11,9 +11,9 @@ from cocalc_compute_wasm.worker.native import NativeWorker
 @pytest.fixture
 async def worker(open_client, tmp_path):
     """A native compute worker attached to the served project."""
-    client = await open_client(kind="compute")
-    native = NativeWorker(client, tmp_path)
-    task = asyncio.ensure_future(native.serve_forever())
+    native = NativeWorker(tmp_path)
+    client = await open_client(kind="compute", **native.handlers())
+    task = asyncio.ensure_future(native.serve(client))
     yield native
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
@@ -147,3 +147,55 @@ async def test_long_output_is_cut_at_max_output_length_and_the_rest_is_kept(work
     assert any(o.get("more_output") for o in shown)
     rest = await nb.more_output(ids[0])
     assert len(text(nb, ids[0])) + sum(len(o.get("text", "")) for o in rest) == 5001
+
+
+async def test_dropped_connections_mid_cell_lose_and_duplicate_nothing(
+    open_client, proxy, until, tmp_path
+):
+    native = NativeWorker(tmp_path)
+    compute = await open_client(via=proxy, kind="compute", **native.handlers())
+    task = asyncio.ensure_future(native.serve(compute))
+    try:
+        nb, ids = await notebook_with(
+            open_client,
+            "drops.ipynb",
+            "import time\nfor i in range(40):\n    print('line', i)\n    time.sleep(0.02)",
+        )
+        await nb.request_run(ids)
+        await until(lambda: "line 1\n" in text(nb, ids[0]), timeout=30)
+        for pause in (0.05, 0.17, 0.11):
+            proxy.drop()
+            await asyncio.sleep(pause)
+        await nb.wait_done(ids, timeout=30)
+        assert text(nb, ids[0]) == "".join(f"line {i}\n" for i in range(40))
+        assert nb.cell(ids[0])["exec_count"] == 1
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_stale_running_cells_are_reconciled_when_a_runner_starts(
+    open_client, until, tmp_path
+):
+    nb, ids = await notebook_with(open_client, "stale.ipynb", "1", "2")
+    from cocalc_compute_wasm.sync import NOTEBOOK, Patch
+
+    nb.doc.replica.change(
+        Patch(
+            NOTEBOOK,
+            sets=[
+                {"type": "cell", "id": ids[0], "state": "busy", "start": 1},
+                {"type": "cell", "id": ids[1], "state": "run", "start": 2},
+            ],
+        )
+    )
+    nb.flush()
+    await nb.synced()
+    native = NativeWorker(tmp_path)
+    compute = await open_client(kind="compute", **native.handlers())
+    task = asyncio.ensure_future(native.serve(compute))
+    try:
+        await until(lambda: all(nb.cell(i).get("state") == "done" for i in ids), timeout=30)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -86,8 +86,9 @@ def run_with_nbclient(workdir) -> list:
 async def test_outputs_match_ipykernel(served, open_client, until, tmp_path):
     reference = asyncio.ensure_future(asyncio.to_thread(run_with_nbclient, tmp_path))
 
-    compute = await open_client(kind="compute")
-    worker = asyncio.ensure_future(NativeWorker(compute, tmp_path).serve_forever())
+    native = NativeWorker(tmp_path)
+    compute = await open_client(kind="compute", **native.handlers())
+    worker = asyncio.ensure_future(native.serve(compute))
     try:
         client = await open_client()
         nb = await client.open_notebook("parity.ipynb")
