@@ -9,7 +9,6 @@ import json
 import logging
 import signal
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -80,36 +79,9 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    """The main job: serve the build, boot the page in headless Chromium, print what it saw."""
-    from .headless import launch_chromium
-    from .headless.page import wait_for_boot
-    from .server import BrowserDist, make_app
-    from .server.background import serve_in_thread
-    from .server.project import Project
+    from .demo import run_demo
 
-    dist = BrowserDist.open(args.dist)
-    with (
-        tempfile.TemporaryDirectory(prefix="cocalc-compute-demo-") as project_dir,
-        serve_in_thread(make_app(Project.open(Path(project_dir)), dist)) as origin,
-        launch_chromium() as driver,
-    ):
-        print(f"server: {origin}/ (Pyodide {dist.pyodide_version})")
-        outcome = wait_for_boot(driver, f"{origin}/", timeout=args.timeout)
-    for phase in outcome.phases:
-        took = f"{phase['ms']:.0f} ms" if "ms" in phase else "unfinished"
-        print(f"  phase {phase['phase']:<9} {took:>10}  {phase['detail']}")
-    print(f"page: {outcome.status_text}")
-    if outcome.state != "ready":
-        return 1
-    result = outcome.result
-    print(
-        f"browser worker reported cocalc-compute-wasm {result['version']} "
-        f"(Python {result['python']}, Pyodide {result['pyodide']}, "
-        f"crossOriginIsolated={result['crossOriginIsolated']}, "
-        f"page open to ready {result['elapsedMs'] / 1000:.2f} s)"
-    )
-    print(f"installed in the browser kernel: {', '.join(result['installed'])}")
-    return 0 if result["version"] == __version__ else 1
+    return asyncio.run(run_demo(args.dist, args.timeout))
 
 
 def cmd_worker(args: argparse.Namespace) -> int:

@@ -1,0 +1,94 @@
+"""`cocalc-compute worker --native` and `cocalc-compute run`, as a person runs them."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from cocalc_compute_wasm import __version__
+
+COMMAND = [sys.executable, "-m", "cocalc_compute_wasm.cli"]
+
+
+def notebook(*sources: str) -> str:
+    cells = [
+        {
+            "cell_type": "code",
+            "execution_count": None,
+            "id": f"c{i}",
+            "metadata": {},
+            "outputs": [],
+            "source": source,
+        }
+        for i, source in enumerate(sources)
+    ]
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5})
+
+
+@pytest.fixture
+def project(dist, tmp_path):
+    """A served project; yields (project_dir, env with API_SERVER, PROJECT_ID, API_KEY)."""
+    project_dir = tmp_path / "project"
+    project_dir.mkdir()
+    (project_dir / "ok.ipynb").write_text(notebook("print('hello')", "6 * 7"))
+    (project_dir / "bad.ipynb").write_text(notebook("1 / 0", "print('not reached')"))
+    server = subprocess.Popen(
+        [*COMMAND, "serve", str(project_dir), "--port", "0"], stdout=subprocess.PIPE, text=True
+    )
+    ready = json.loads(server.stdout.readline())
+    env = {
+        **os.environ,
+        "API_SERVER": ready["url"].rstrip("/"),
+        "PROJECT_ID": ready["project_id"],
+        "API_KEY": ready["api_key"],
+    }
+    yield project_dir, env
+    server.terminate()
+    server.wait(10)
+
+
+def run(env, *args) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*COMMAND, "run", *args, "--timeout", "60"], env=env, capture_output=True, text=True
+    )
+
+
+def test_run_without_a_worker_says_so(project):
+    _, env = project
+    result = run(env, "ok.ipynb")
+    assert result.returncode == 3
+    assert "no compute worker is attached" in result.stderr
+
+
+def test_run_with_a_native_worker(project):
+    project_dir, env = project
+    worker = subprocess.Popen(
+        [*COMMAND, "worker", "--native", "--cwd", str(project_dir)],
+        env=env,
+        text=True,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while (result := run(env, "ok.ipynb")).returncode == 3 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the worker is still connecting
+        assert result.returncode == 0, result.stderr
+        assert result.stdout == "hello\n42\n"
+
+        failing = run(env, "bad.ipynb")
+        assert failing.returncode == 1
+        assert "ZeroDivisionError" in failing.stdout
+        assert "cells with errors: c0" in failing.stderr
+    finally:
+        worker.terminate()
+        worker.wait(10)
+
+
+def test_demo_runs_the_sample_notebook_and_boots_the_page(dist):
+    result = subprocess.run([*COMMAND, "demo"], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "welcome.ipynb: every cell ran" in result.stdout
+    assert f"browser worker reported cocalc-compute-wasm {__version__}" in result.stdout
