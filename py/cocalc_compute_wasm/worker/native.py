@@ -114,7 +114,7 @@ class NotebookService:
         self._pump()
 
     async def _execute(self, action: Execute) -> None:
-        await self._report("busy")
+        self._spawn(self._report("busy"))  # presence: not worth a round trip before the run
         self.runner.execution_started()
         self._pump()
 
@@ -137,7 +137,7 @@ class NotebookService:
         else:
             self.runner.execution_finished(reply, self.now())
             self._pump()
-        await self._report("idle")
+        self._spawn(self._report("idle"))
 
     async def _report(self, state: str) -> None:
         try:
