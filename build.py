@@ -68,6 +68,7 @@ class PinnedWheel:
 class BuildConfig:
     pyodide_version: str
     wheels: tuple[PinnedWheel, ...]
+    extras: tuple[str, ...]  # of our package, as the browser worker installs it
 
     @classmethod
     def from_pyproject(cls, path: Path) -> BuildConfig:
@@ -75,6 +76,7 @@ class BuildConfig:
         return cls(
             pyodide_version=section["pyodide"],
             wheels=tuple(PinnedWheel(w["file"], w["sha256"]) for w in section["wheels"]),
+            extras=tuple(section.get("extras", ())),
         )
 
 
@@ -255,7 +257,7 @@ def wheel_requirements(wheel: Path) -> list[Requirement]:
     return [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
 
 
-def browser_environment(python_version: str) -> dict[str, str]:
+def browser_environment(python_version: str, extra: str = "") -> dict[str, str]:
     """Marker values as a Pyodide kernel reports them, for evaluating Requires-Dist."""
     return {
         "implementation_name": "cpython",
@@ -266,23 +268,27 @@ def browser_environment(python_version: str) -> dict[str, str]:
         "python_version": ".".join(python_version.split(".")[:2]),
         "python_full_version": python_version,
         "platform_python_implementation": "CPython",
-        "extra": "",
+        "extra": extra,
     }
 
 
-def check_closure(wheels: list[Path], root: str, python_version: str) -> None:
-    """Every requirement reachable from `root` must be met by a wheel we serve: micropip
-    in the browser can reach nothing else."""
+def check_closure(
+    wheels: list[Path], root: str, python_version: str, extras: tuple[str, ...] = ()
+) -> None:
+    """Every requirement reachable from `root[extras]` must be met by a wheel we serve:
+    micropip in the browser can reach nothing else."""
     by_name = {canonicalize_name(parse_wheel_filename(w.name)[0]): w for w in wheels}
-    environment = browser_environment(python_version)
-    todo, seen = [canonicalize_name(root)], set()
+    todo, seen = [(canonicalize_name(root), ("", *extras))], set()
     while todo:
-        name = todo.pop()
+        name, wanted_extras = todo.pop()
         if name in seen:
             continue
         seen.add(name)
         for req in wheel_requirements(by_name[name]):
-            if req.marker and not req.marker.evaluate(environment):
+            if req.marker and not any(
+                req.marker.evaluate(browser_environment(python_version, extra))
+                for extra in wanted_extras
+            ):
                 continue
             dependency = canonicalize_name(req.name)
             wheel = by_name.get(dependency)
@@ -294,7 +300,7 @@ def check_closure(wheels: list[Path], root: str, python_version: str) -> None:
             version = parse_wheel_filename(wheel.name)[1]
             if not req.specifier.contains(version, prereleases=True):
                 raise BuildError(f"{name} requires {req}, but the pinned wheel is {wheel.name}")
-            todo.append(dependency)
+            todo.append((dependency, ("", *req.extras)))
 
 
 # --- the whole build ----------------------------------------------------------------------
@@ -304,6 +310,7 @@ def input_fingerprint(config: BuildConfig) -> str:
     return fingerprint(
         [*package_sources(), *web_sources(), ROOT / "package-lock.json", Path(__file__)],
         config.pyodide_version,
+        *config.extras,
         *(f"{w.file}={w.sha256}" for w in config.wheels),
     )
 
@@ -355,7 +362,8 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
     if own is None or previous.get("package_fingerprint") != fingerprint(package_sources()):
         own = build_own_wheel(wheels_dir)
     all_wheels = [wheels_dir / w.file for w in config.wheels] + [own]
-    check_closure(all_wheels, PACKAGE_NAME, pyodide_python_version(out, config.pyodide_version))
+    python_version = pyodide_python_version(out, config.pyodide_version)
+    check_closure(all_wheels, PACKAGE_NAME, python_version, config.extras)
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-app-", dir=out))
     app_files = []
@@ -371,7 +379,12 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         "pyodide_fingerprint": fingerprint([ROOT / "package-lock.json"]),
         "package_fingerprint": fingerprint(package_sources()),
         "pyodide": config.pyodide_version,
-        "package": {"name": PACKAGE_NAME, "version": parse_version_of(own), "wheel": own.name},
+        "package": {
+            "name": PACKAGE_NAME,
+            "version": parse_version_of(own),
+            "wheel": own.name,
+            "extras": list(config.extras),
+        },
         "wheels": [{"file": w.name, "sha256": sha256_of(w)} for w in all_wheels],
         "app": sorted(app_files),
     }

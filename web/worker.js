@@ -47,12 +47,23 @@ async function boot(config) {
       .runPython("import micropip; sorted(f'{p.name}=={p.version}' for p in micropip.list().values())")
       .toJs();
   });
-  const report = await phase("import", "import cocalc_compute_wasm", async () => {
-    const pkg = pyodide.pyimport("cocalc_compute_wasm");
-    const sys = pyodide.pyimport("sys");
-    return { version: pkg.__version__, python: sys.version.split(" ")[0], pyodide: pyodide.version };
+  const version = await phase("import", "import cocalc_compute_wasm", async () =>
+    pyodide.pyimport("cocalc_compute_wasm").__version__,
+  );
+  const kernel = await phase("kernel", "IPython kernel", async () => {
+    const boot = pyodide.pyimport("cocalc_compute_wasm.browser.boot");
+    const [, report] = (await boot.start_kernel()).toJs({ dict_converter: Object.fromEntries });
+    return report;
   });
-  post({ type: "ready", ...report, installed, crossOriginIsolated: self.crossOriginIsolated });
+  post({
+    type: "ready",
+    version,
+    python: kernel.python,
+    pyodide: pyodide.version,
+    kernel,
+    installed,
+    crossOriginIsolated: self.crossOriginIsolated,
+  });
 }
 
 self.addEventListener(

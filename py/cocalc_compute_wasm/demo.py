@@ -69,6 +69,11 @@ def boot_page(url: str, timeout: float) -> int:
         f"crossOriginIsolated={result['crossOriginIsolated']}, "
         f"page open to ready {result['elapsedMs'] / 1000:.2f} s)"
     )
+    warm_up = result["kernel"]["warm_up"]
+    print(
+        f"browser kernel: IPython {result['kernel']['ipython']}, {warm_up['code']} ->"
+        f" {warm_up['outputs'][0]['data']['text/plain']}"
+    )
     print(f"installed in the browser kernel: {', '.join(result['installed'])}")
     return 0 if result["version"] == __version__ else 1
 

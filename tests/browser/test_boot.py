@@ -18,7 +18,19 @@ def test_page_boots_our_exact_version_cross_origin_isolated(project, dist, chrom
     assert outcome.result["python"].startswith("3.14.")
     assert outcome.result["pyodide"] == dist.pyodide_version
     assert f"cocalc-compute-wasm=={__version__}" in outcome.result["installed"]
-    assert [p["phase"] for p in outcome.phases] == ["runtime", "packages", "import"]
+    assert [p["phase"] for p in outcome.phases] == ["runtime", "packages", "import", "kernel"]
+    kernel = outcome.result["kernel"]
+    assert kernel["warm_up"]["status"] == "ok"
+    assert kernel["warm_up"]["outputs"] == [
+        {
+            "output_type": "execute_result",
+            "execution_count": 1,
+            "data": {"text/plain": "2"},
+            "metadata": {},
+        }
+    ]
+    assert "IPython" in outcome.status_text
+    assert "(1 + 1 = 2)" in outcome.status_text
     assert chromium.execute_script("return window.crossOriginIsolated") is True
     assert f"cocalc-compute-wasm {__version__}" in outcome.status_text
 
@@ -41,4 +53,4 @@ def test_missing_wheel_is_a_clear_error(project, dist, chromium, tmp_path):
     assert "cocalc-compute-wasm" in outcome.error["message"]
     assert "installing packages" in outcome.status_text
     assert "cocalc-compute-wasm" in outcome.status_text
-    assert f"cannot install cocalc-compute-wasm=={__version__}" in outcome.error["message"]
+    assert f"cannot install cocalc-compute-wasm[kernel]=={__version__}" in outcome.error["message"]

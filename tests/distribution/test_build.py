@@ -26,6 +26,7 @@ def test_build_info_describes_what_is_there(build_module, dist):
         "name": "cocalc-compute-wasm",
         "version": __version__,
         "wheel": f"cocalc_compute_wasm-{__version__}-py3-none-any.whl",
+        "extras": ["kernel"],
     }
     for wheel in info["wheels"]:
         assert build_module.sha256_of(dist.wheels_dir / wheel["file"]) == wheel["sha256"]
@@ -40,6 +41,12 @@ def test_pins_close_over_our_dependencies(build_module, dist):
     without_msgpack = [w for w in wheels if not w.name.startswith("msgpack-")]
     with pytest.raises(build_module.BuildError, match="no wheel for msgpack is pinned"):
         build_module.check_closure(without_msgpack, "cocalc-compute-wasm", "3.14.2")
+    # the kernel extra pulls IPython and its dependencies, down to wcwidth
+    build_module.check_closure(wheels, "cocalc-compute-wasm", "3.14.2", ("kernel",))
+    without_wcwidth = [w for w in wheels if not w.name.startswith("wcwidth-")]
+    build_module.check_closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2")
+    with pytest.raises(build_module.BuildError, match="prompt-toolkit requires wcwidth"):
+        build_module.check_closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2", ("kernel",))
 
 
 def failing_build(build_module, tmp_path, pin):

@@ -62,7 +62,7 @@ async def test_errors_are_isolated_too(client):
 async def test_config_gives_absolute_urls_and_exact_pin(client):
     config = await (await client.get("/config.json")).json()
     origin = str(client.make_url("/")).rstrip("/")
-    assert config["requirement"] == f"cocalc-compute-wasm=={__version__}"
+    assert config["requirement"] == f"cocalc-compute-wasm[kernel]=={__version__}"
     assert config["pyodideURL"] == f"{origin}/pyodide/314.0.7/"
     assert config["indexURL"] == f"{origin}/simple"
     assert config["micropipURL"].startswith(f"{origin}/wheels/micropip-0.11.1-")

@@ -74,10 +74,11 @@ def base_url(request: web.Request) -> str:
 async def config(request: web.Request) -> web.Response:
     dist = request.app[DIST_KEY]
     base = base_url(request)
+    extras = f"[{','.join(dist.package_extras)}]" if dist.package_extras else ""
     return web.json_response(
         {
             "version": __version__,
-            "requirement": f"cocalc-compute-wasm=={__version__}",
+            "requirement": f"cocalc-compute-wasm{extras}=={__version__}",
             "pyodideURL": f"{base}pyodide/{dist.pyodide_version}/",
             # micropip appends "/<name>/" itself
             "indexURL": f"{base}simple",

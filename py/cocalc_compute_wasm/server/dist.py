@@ -26,6 +26,7 @@ class BrowserDist:
     root: Path
     pyodide_version: str
     package_version: str
+    package_extras: tuple[str, ...]
     micropip_wheel: str
 
     @classmethod
@@ -44,7 +45,9 @@ class BrowserDist:
         micropip = [w["file"] for w in info["wheels"] if w["file"].startswith("micropip-")]
         if not micropip:
             raise DistError(f"{info_path} lists no micropip wheel: run `python build.py`")
-        return cls(root, info["pyodide"], info["package"]["version"], micropip[0])
+        package = info["package"]
+        extras = tuple(package.get("extras", ()))
+        return cls(root, info["pyodide"], package["version"], extras, micropip[0])
 
     @property
     def app_dir(self) -> Path:
