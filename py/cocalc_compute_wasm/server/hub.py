@@ -15,6 +15,7 @@ from .doc_store import DocumentStore
 from .paths import PathRefused, project_path, relative_name
 from .peer import CommandError, Peer
 from .presence import (
+    COMPUTE,
     NoRunner,
     Presence,
     PresenceChanged,
@@ -89,6 +90,8 @@ class Hub:
     def join(self, peer: Peer) -> None:
         self.peers[peer.id] = peer
         self._deliver(self.presence.join(peer.id, peer.client_id, peer.kind))
+        if peer.kind == COMPUTE:  # also when it runs nothing: a rejoining worker lets go
+            self._send_assignments({peer.id})
 
     def leave(self, peer: Peer) -> None:
         if self.peers.pop(peer.id, None) is None:
@@ -99,15 +102,22 @@ class Hub:
         self._deliver(self.presence.leave(peer.id))
 
     def _deliver(self, events: list) -> None:
+        changed_runners = set()
         for event in events:
             if isinstance(event, PresenceChanged):
                 session = self.sessions.get(event.path)
                 if session:
                     session.broadcast({"presence": self.presence.describe(event.path)})
-            elif isinstance(event, RunnerAssigned):
-                self.peers[event.connection].send_channel(RUNNER_CHANNEL, {"assigned": event.path})
-            elif isinstance(event, RunnerReleased) and event.connection in self.peers:
-                self.peers[event.connection].send_channel(RUNNER_CHANNEL, {"released": event.path})
+            elif isinstance(event, RunnerAssigned | RunnerReleased):
+                changed_runners.add(event.connection)
+        self._send_assignments(changed_runners)
+
+    def _send_assignments(self, connections: set[int]) -> None:
+        """Tell compute clients the whole list of notebooks they run: a full state, not
+        a change, so that one that missed messages (a dropped socket) is right again."""
+        for connection in connections & self.peers.keys():
+            assignments = self.presence.assignments(connection)
+            self.peers[connection].send_channel(RUNNER_CHANNEL, {"assignments": assignments})
 
     async def handle(self, peer: Peer, request: Request) -> None:
         """Answer one request; failures become `ok: false` answers, never a crash."""

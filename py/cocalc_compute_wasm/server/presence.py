@@ -95,6 +95,10 @@ class Presence:
     def open_notebooks(self) -> set[str]:
         return {path for p in self._participants.values() for path in p.open_paths}
 
+    def assignments(self, connection: int) -> list[str]:
+        """The notebooks `connection` runs now."""
+        return sorted(path for path, runner in self._runners.items() if runner == connection)
+
     def runner_of(self, path: str) -> int | None:
         return self._runners.get(path)
 

@@ -17,7 +17,7 @@ import time
 from typing import BinaryIO
 
 from ..kernel import Kernel
-from ..kernel.events import InputRequest, KernelEvent, Output
+from ..kernel.events import ExecuteReply, InputRequest, KernelEvent, Output
 from ..kernel.wire import event_to_wire
 from .pipe_frames import FrameError, decode_body, decode_length, encode
 
@@ -106,10 +106,20 @@ class StreamBatcher:
             self.flush()
 
 
+INTERRUPTED_EARLY = {
+    "output_type": "error",
+    "ename": "KeyboardInterrupt",
+    "evalue": "",
+    "traceback": ["KeyboardInterrupt: interrupted before the cell began"],
+}
+
+
+def ignore_sigint(signum: int, frame: object) -> None:
+    """Between cells an interrupt has nothing to stop."""
+
+
 def serve(pipes: Pipes, cwd: str) -> None:
-    # Between cells an interrupt has nothing to stop; during one, the kernel installs
-    # the handler that raises KeyboardInterrupt in the cell.
-    signal.signal(signal.SIGINT, lambda signum, frame: None)
+    signal.signal(signal.SIGINT, ignore_sigint)
 
     batcher = StreamBatcher(pipes)
 
@@ -127,7 +137,16 @@ def serve(pipes: Pipes, cwd: str) -> None:
             return
         if message.get("op") != "execute":
             continue
-        reply = loop.run_until_complete(kernel.execute(str(message["code"]), batcher.emit))
+        # From here an interrupt counts: the host may send it as soon as it asked for the
+        # run, before the kernel has put up its own handler for the cell.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        try:
+            reply = loop.run_until_complete(kernel.execute(str(message["code"]), batcher.emit))
+        except KeyboardInterrupt:
+            batcher.emit(Output(INTERRUPTED_EARLY))
+            reply = ExecuteReply("error", None)
+        finally:
+            signal.signal(signal.SIGINT, ignore_sigint)
         batcher.flush()
         pipes.send(event_to_wire(reply))
 

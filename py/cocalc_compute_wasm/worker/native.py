@@ -9,7 +9,9 @@ keep being buffered, while the socket is down.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +37,8 @@ class NotebookService:
         self._tasks: set[asyncio.Task] = set()
         self._pumping = False
         self._restarting = False
+        self.released = False
+        self._unsubscribe: Callable[[], None] = lambda: None
 
     def now(self) -> float:
         return self.client.server_time_ms()
@@ -42,15 +46,28 @@ class NotebookService:
     async def start(self) -> None:
         await self._report("starting")
         await self.kernel.start()
+        if self.released:
+            return
         self.runner.doc_changed()
-        self.notebook.on_change(lambda changes: self._changed(changes.cell_ids))
+        self._unsubscribe = self.notebook.on_change(lambda changes: self._changed(changes.cell_ids))
         self._pump()
         await self._report("idle")
 
-    async def stop(self) -> None:
+    def release(self) -> None:
+        """Stop acting on the notebook at once: another runner has it now, and two runners
+        must never take the same cell. The kernel is stopped by stop()."""
+        self.released = True
+        self._unsubscribe()
+        if self._tick is not None:
+            self._tick.cancel()
         for task in self._tasks:
             task.cancel()
+
+    async def stop(self) -> None:
+        self.release()
         await self.kernel.stop()
+        with contextlib.suppress(Exception):  # what is unsent stays with the server's log
+            await self.notebook.close(timeout=5)
 
     # --- control, from collaborators through the server ------------------------------
 
@@ -90,6 +107,8 @@ class NotebookService:
 
     def _pump(self) -> None:
         """Carry out what the runner asks, send its edits, and wake it when it wants."""
+        if self.released:
+            return
         self._pumping = True
         try:
             for action in self.runner.take_actions():
@@ -171,6 +190,7 @@ class NativeWorker:
         self.cwd = cwd
         self.services: dict[str, NotebookService] = {}
         self._starting: dict[str, asyncio.Task] = {}
+        self._releasing: set[asyncio.Task] = set()
         self._client: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
 
     def handlers(self) -> dict[str, Any]:
@@ -186,16 +206,29 @@ class NativeWorker:
                 await service.stop()
 
     def _on_message(self, channel: object, body: dict[str, Any]) -> None:
-        path = body.get("assigned")
-        if channel == "runner" and isinstance(path, str) and path not in self._starting:
+        assignments = body.get("assignments")
+        if channel != "runner" or not isinstance(assignments, list):
+            return
+        wanted = {path for path in assignments if isinstance(path, str)}
+        for path in wanted - self._starting.keys():
             self._starting[path] = asyncio.ensure_future(self._serve(path))
+        for path in self._starting.keys() - wanted:
+            starting = self._starting.pop(path)
+            service = self.services.pop(path, None)
+            if service is None:
+                starting.cancel()  # not open yet: nothing to let go of
+                continue
+            service.release()
+            task = asyncio.ensure_future(service.stop())
+            self._releasing.add(task)
+            task.add_done_callback(self._releasing.discard)
+            log.info("no longer serving %s", path)
 
     async def _serve(self, path: str) -> NotebookService:
         client = await self._client
         notebook = await client.open_notebook(path)
-        service = NotebookService(client, notebook, self.cwd)
+        service = self.services[path] = NotebookService(client, notebook, self.cwd)
         await service.start()
-        self.services[path] = service
         log.info("serving %s", path)
         return service
 

@@ -145,7 +145,7 @@ async def test_a_compute_client_answers_control_for_the_notebooks_it_runs(open_c
 
     compute.set_request_handler(answer)
     await until(lambda: nb.presence.get("runner") == compute.client_id)
-    assert ("runner", {"assigned": "compute.ipynb"}) in assigned
+    assert ("runner", {"assignments": ["compute.ipynb"]}) in assigned
     assert await nb.interrupt() == {"interrupted": True}
     ((cmd, args),) = asked
     assert cmd == "control"

@@ -156,7 +156,7 @@ async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, 
     assert "no compute client serves run.ipynb" in failure.message
 
     compute = await bare_client("compute")
-    assert await compute.channel_message("runner") == {"assigned": "run.ipynb"}
+    assert await compute.channel_message("runner") == {"assignments": ["run.ipynb"]}
     runner_channel, _ = await open_replica(compute, "run.ipynb")
     await compute.call("kernel", channel=runner_channel, state="busy")
     while True:

@@ -124,7 +124,10 @@ async def test_two_collaborators_share_one_kernel_first_come_first_served(
     await alice_nb.synced()
     await alice_nb.request_run(ids[:1])
     await until(lambda: bob_nb.cell(ids[0]).get("state") in ("start", "run", "busy"))
-    await bob_nb.request_run(ids[1:])  # queued behind alice's: its start is later
+    # Runs are ordered by `start`, each client's server time: requests closer together
+    # than the clocks agree are concurrent, so let this one be clearly later.
+    await asyncio.sleep(0.05)
+    await bob_nb.request_run(ids[1:])
     await bob_nb.wait_done(ids, timeout=30)
     assert outputs(bob_nb, ids[1])[0]["data"] == {"text/plain": "['a', 'b']"}
 
@@ -199,3 +202,39 @@ async def test_stale_running_cells_are_reconciled_when_a_runner_starts(
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_a_runner_that_drops_out_hands_over_and_lets_go_when_back(
+    open_client, proxy, until, tmp_path
+):
+    first, second = NativeWorker(tmp_path), NativeWorker(tmp_path)
+    first_client = await open_client(via=proxy, kind="compute", **first.handlers())
+    tasks = [asyncio.ensure_future(first.serve(first_client))]
+    try:
+        nb, ids = await notebook_with(open_client, "handover.ipynb", "n = 1\nn")
+        await until(lambda: nb.presence.get("runner") == first_client.client_id, timeout=30)
+        await until(lambda: nb.presence.get("kernel") == "idle", timeout=30)
+        second_client = await open_client(kind="compute", **second.handlers())
+        tasks.append(asyncio.ensure_future(second.serve(second_client)))
+
+        proxy.refuse = True
+        proxy.drop()
+        await until(lambda: nb.presence.get("runner") == second_client.client_id, timeout=30)
+        proxy.refuse = False
+        await until(lambda: first_client.connected and not first.services, timeout=30)
+
+        await nb.request_run(ids)
+        await nb.wait_done(ids, timeout=30)
+        assert outputs(nb, ids[0]) == [
+            {
+                "output_type": "execute_result",
+                "execution_count": 1,
+                "data": {"text/plain": "1"},
+                "metadata": {},
+            }
+        ], repr(dict(nb.cell(ids[0])))
+        assert list(second.services) == ["handover.ipynb"]
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
