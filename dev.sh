@@ -28,11 +28,12 @@ ensure_chromium() {
 
 ensure_venv() {
   local stamp=.venv/.installed want
-  want=$(cat requirements/host.txt pyproject.toml | sha256sum | cut -d' ' -f1)
+  want=$(cat requirements/host.txt requirements/host-constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
   [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && return
   say "installing the pinned Python environment in .venv"
   [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-  .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements/host.txt
+  .venv/bin/python -m pip install --quiet --disable-pip-version-check \
+    -r requirements/host.txt -c requirements/host-constraints.txt
   .venv/bin/python -m pip install --quiet --disable-pip-version-check \
     --no-deps --no-build-isolation -e .
   echo "$want" >"$stamp"
