@@ -155,7 +155,7 @@ class NotebookSession:
         mtime_ns = self._disk_mtime()
         if mtime_ns is None or mtime_ns == self.file.saved_mtime_ns:
             return
-        if self.has_unsaved_edits and self.log.seq > 0:
+        if self.has_unsaved_edits:
             return  # the live document wins; the pending export overwrites the file
         if mtime_ns == self._unreadable_mtime_ns:
             return

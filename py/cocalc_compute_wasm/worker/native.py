@@ -66,7 +66,7 @@ class NotebookService:
     async def stop(self) -> None:
         self.release()
         await self.kernel.stop()
-        with contextlib.suppress(Exception):  # what is unsent stays with the server's log
+        with contextlib.suppress(Exception):  # a close that fails leaves it open, edits kept
             await self.notebook.close(timeout=5)
 
     # --- control, from collaborators through the server ------------------------------
