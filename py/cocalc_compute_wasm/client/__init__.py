@@ -7,7 +7,11 @@ Layers, in the manner of h11:
   order, edits as patches, run requests, the log's records coming in, what changed). No
   IO, no asyncio: the browser worker can use it as is.
 - ``config``, ``backoff``, ``errors``: pure helpers (env vars, reconnect delays, errors).
-- ``connection.Link``: one websocket (aiohttp) around the protocol's ClientConnection.
+- ``socket.FrameSocket`` and ``socket.Connector``: what the client needs of a websocket
+  (synchronous ``send``, async ``receive`` and ``close``) and how one is opened.
+  ``aiohttp_socket`` is the CPython implementation and the only module that imports
+  aiohttp; a browser worker passes its own connector (a socket owned by JavaScript).
+- ``connection.Link``: one FrameSocket around the protocol's ClientConnection.
 - ``api.Client`` and ``notebook.Notebook``: the asyncio session that reconnects, re-opens
   notebooks from their confirmed seq and resends what the server has not acknowledged.
 
@@ -21,17 +25,16 @@ Usage::
     print(nb.cell(cell)["output"])
     await client.close()
 
-Only the pure modules are imported eagerly; ``connect``, ``Client``, ``Notebook`` and
-``Link`` load aiohttp when first used, so the model also imports where aiohttp is absent.
+Everything here imports where aiohttp is absent: ``connect()`` imports it only when no
+``connector=`` is given.
 """
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
-
+from .api import Client, connect
 from .backoff import Backoff
 from .config import ServerConfig, resolve_config
+from .connection import Link
 from .errors import (
     AuthError,
     ClientClosed,
@@ -42,21 +45,9 @@ from .errors import (
     Refused,
     RequestError,
 )
+from .notebook import Notebook
 from .notebook_doc import Changes, NotebookDoc, changed_keys
-
-if TYPE_CHECKING:
-    from .api import Client, connect
-    from .connection import Link
-    from .notebook import Notebook
-
-_LAZY = {"Client": ".api", "connect": ".api", "Link": ".connection", "Notebook": ".notebook"}
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name], __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
+from .socket import Connector, FrameSocket, SocketClosed, TextFrame
 
 __all__ = [
     "AuthError",
@@ -68,12 +59,16 @@ __all__ = [
     "ConfigError",
     "ConnectError",
     "ConnectionLost",
+    "Connector",
+    "FrameSocket",
     "Link",
     "Notebook",
     "NotebookDoc",
     "Refused",
     "RequestError",
     "ServerConfig",
+    "SocketClosed",
+    "TextFrame",
     "changed_keys",
     "connect",
     "resolve_config",

@@ -5,6 +5,10 @@ server recognises resent patches) and at most one live Link at a time. When the 
 drops, a supervisor task reconnects with backoff, re-opens every open notebook from its
 replica's confirmed seq and resends the pending patches. Only a refusal (bad key, other
 protocol) stops it: then every waiter raises that error.
+
+The socket comes from a ``Connector`` (``socket.py``); ``connect()`` uses aiohttp's
+(``aiohttp_socket``) unless given another, and only then imports aiohttp, so that this
+module also loads where aiohttp is absent (a browser worker brings its own connector).
 """
 
 from __future__ import annotations
@@ -17,8 +21,6 @@ import uuid
 from collections.abc import Callable
 from functools import partial
 from typing import Any
-
-import aiohttp
 
 from ..protocol import ChannelId, ClientKind, ErrorCode, FrameLimits
 from .backoff import Backoff
@@ -35,6 +37,7 @@ from .errors import (
 )
 from .notebook import Notebook
 from .notebook_doc import NotebookDoc
+from .socket import Connector
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +58,7 @@ async def connect(
     backoff: Backoff | None = None,
     on_message: MessageCallback | None = None,
     request_handler: RequestHandler | None = None,
+    connector: Connector | None = None,
 ) -> Client:
     """Connect to a project; arguments left out come from ``API_SERVER``, ``PROJECT_ID``,
     ``API_KEY`` and ``BASE_PATH``/``API_BASE_PATH``.
@@ -65,6 +69,9 @@ async def connect(
     The first connection is not retried: ConfigError, AuthError or ConnectError say what
     is wrong. ``client_id`` names this session to the server; never reuse one that another
     live session uses (a fresh one is made by default).
+
+    ``connector`` opens each socket (the first and every reconnect); by default an aiohttp
+    websocket with the key in an ``Authorization: Bearer`` header.
     """
     config = resolve_config(server, project_id, api_key, base_path)
     if kind not in tuple(ClientKind):
@@ -77,6 +84,7 @@ async def connect(
         connect_timeout=connect_timeout,
         heartbeat=heartbeat,
         backoff=backoff or Backoff(),
+        connector=connector,
     )
     if on_message is not None:
         client.on_message(on_message)
@@ -98,6 +106,7 @@ class Client:
         connect_timeout: float,
         heartbeat: float | None,
         backoff: Backoff,
+        connector: Connector | None = None,
     ) -> None:
         self.config = config
         self.kind = kind
@@ -109,7 +118,7 @@ class Client:
         self.limits = FrameLimits()
         self.error: BaseException | None = None
         """Why this client stopped for good (Refused, ClientClosed); None while it lives."""
-        self._http = aiohttp.ClientSession()
+        self.connector = connector or _default_connector()
         self._link: Link | None = None
         self._ready = asyncio.Event()  # set while a link is up, or once the client stopped
         self._clock_offset_ms = 0.0
@@ -230,17 +239,12 @@ class Client:
         self._ready.set()
         if self._link is not None:
             await self._link.close()
-        await self._http.close()
 
     # --- the connection ----------------------------------------------------------------
 
     async def _start(self) -> None:
         """The first connection: failures are raised, not retried."""
-        try:
-            link = await self._open_link()
-        except BaseException:
-            await self._http.close()
-            raise
+        link = await self._open_link()
         self._install(link)
         self._supervisor = asyncio.ensure_future(self._supervise(link))
 
@@ -248,7 +252,7 @@ class Client:
         try:
             async with asyncio.timeout(self.connect_timeout):
                 return await Link.open(
-                    self._http,
+                    self.connector,
                     self.config,
                     self.kind,
                     self.client_id,
@@ -328,3 +332,10 @@ class Client:
         if self._request_handler is None:
             raise RequestError(cmd, ErrorCode.UNKNOWN_COMMAND, f"a {self.kind} client has no {cmd}")
         return await self._request_handler(cmd, args)
+
+
+def _default_connector() -> Connector:
+    """aiohttp's connector, imported only when no other is given."""
+    from .aiohttp_socket import connect_aiohttp
+
+    return connect_aiohttp

@@ -1,10 +1,11 @@
 """One websocket to the project, from handshake to close: the asyncio shell around
-``ClientConnection``.
+``ClientConnection``, over any ``FrameSocket`` (``socket.py``).
 
 A Link never reconnects; when its socket is gone, ``wait_closed()`` returns why and every
 unanswered request fails with ConnectionLost. The Client (``api.py``) then opens a new
-Link. Frames go out through one writer task, so they leave in the order they were made
-even when plain (non-async) code makes them.
+Link. Frames go out through the socket's synchronous ``send`` as they are made, so they
+leave in the order they were made even when plain (non-async) code makes them, and
+without waiting for the asyncio loop to turn.
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from http import HTTPStatus
 from typing import Any, TypeVar
-
-import aiohttp
 
 from ..protocol import (
     ChannelId,
@@ -34,6 +32,7 @@ from ..protocol import (
 )
 from .config import ServerConfig
 from .errors import AuthError, ConnectError, ConnectionLost, Refused, RequestError
+from .socket import Connector, FrameSocket, SocketClosed, TextFrame
 
 log = logging.getLogger(__name__)
 
@@ -46,13 +45,17 @@ RequestHandler = Callable[[str, dict[str, Any]], Awaitable[dict[str, Any]]]
 answer ``ok: false``."""
 
 ABNORMAL_CLOSURE = 1006
-"""What aiohttp reports for a socket that ended without a close frame (RFC 6455)."""
-_CLOSED_TYPES = (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED)
+"""The close code of a socket that ended without a close frame (RFC 6455)."""
 
 
 def close_error(code: int | None, reason: str) -> Exception:
-    """What the end of the socket means to us: Refused when retrying cannot help."""
+    """What the end of the socket means to us: Refused when retrying cannot help.
+
+    For a socket that ended without a close frame (``code`` None or 1006), ``reason``
+    says what failed, if anything is known."""
     if code in (None, ABNORMAL_CLOSURE):
+        if reason:
+            return ConnectionLost(f"the connection to the project server failed: {reason}")
         return ConnectionLost("the connection to the project server was lost")
     why = f"{reason} (close code {code})" if reason else f"close code {code}"
     if code == CloseCode.UNAUTHORIZED:
@@ -67,24 +70,22 @@ class Link:
 
     def __init__(
         self,
-        ws: aiohttp.ClientWebSocketResponse,
+        socket: FrameSocket,
         connection: ClientConnection,
         clock_offset_ms: float,
     ) -> None:
-        self.ws = ws
+        self.socket = socket
         self.connection = connection
         self.clock_offset_ms = clock_offset_ms
         """Server clock minus ours, from hello, assuming the answer took half the trip."""
         self._waiting: dict[int, tuple[str, asyncio.Future, Callable[[dict], Any] | None]] = {}
-        self._outbox: asyncio.Queue[bytes] = asyncio.Queue()
         self._closed: asyncio.Future[Exception] = asyncio.get_running_loop().create_future()
         self._tasks: set[asyncio.Task] = set()
-        self._writer: asyncio.Task | None = None
 
     @classmethod
     async def open(
         cls,
-        http: aiohttp.ClientSession,
+        connector: Connector,
         config: ServerConfig,
         kind: str,
         client_id: str,
@@ -92,57 +93,42 @@ class Link:
         heartbeat: float | None,
         limits: FrameLimits,
     ) -> Link:
-        """Connect, authenticate by bearer header and exchange hello; bound it with
-        ``asyncio.timeout``.
+        """Connect through ``connector`` (which authenticates) and exchange hello; bound
+        it with ``asyncio.timeout``.
 
         Raises AuthError for a refused key, Refused for a protocol mismatch, ConnectError
         for any other failure to get in.
         """
-        try:
-            ws = await http.ws_connect(
-                config.ws_url,
-                headers=config.headers,
-                heartbeat=heartbeat,
-                max_msg_size=limits.max_frame_size,
-            )
-        except aiohttp.WSServerHandshakeError as error:
-            status = f"HTTP {error.status} {_phrase(error.status)}"
-            if error.status in (401, 403):
-                raise AuthError(
-                    f"the project server refused the API key ({status}): check API_KEY"
-                ) from None
-            hint = " (check PROJECT_ID and BASE_PATH)" if error.status == 404 else ""
-            raise ConnectError(f"cannot open {config.ws_url}: {status}{hint}") from None
-        except (aiohttp.ClientError, OSError) as error:
-            raise ConnectError(f"cannot connect to {config.ws_url}: {error!r}") from None
+        socket = await connector(config, heartbeat=heartbeat, max_frame_size=limits.max_frame_size)
         connection = ClientConnection(kind, client_id, limits=limits)
         try:
             sent_at = time.time() * 1000
             for frame in connection.start():
-                await ws.send_bytes(frame)
-            message = await ws.receive()
+                socket.send(frame)
+            try:
+                data = await socket.receive()
+            except TextFrame:
+                raise ConnectError("unexpected websocket message TEXT") from None
+            except SocketClosed as closed:
+                refusal = close_error(closed.code, closed.reason)
+                if isinstance(refusal, Refused):
+                    raise refusal from None
+                raise ConnectError(str(refusal)) from None
             received_at = time.time() * 1000
-            if message.type != aiohttp.WSMsgType.BINARY:
-                refusal = _unexpected(ws, message)
-                raise refusal if isinstance(refusal, Refused) else ConnectError(str(refusal))
-            hello = connection.receive_frame(message.data)
+            hello = connection.receive_frame(data)
         except ProtocolError as error:
-            await ws.close(code=error.code, message=error.reason.encode())
+            await socket.close(error.code, error.reason)
             raise ConnectError(f"the project server broke the protocol: {error}") from None
-        except (ConnectionError, aiohttp.ClientError) as error:
-            await ws.close()
-            raise ConnectError(f"hello to {config.ws_url} failed: {error!r}") from None
         except BaseException:
-            await ws.close()
+            await socket.close()
             raise
         assert isinstance(hello, HelloAccepted)  # the only event before OPEN
         offset = hello.server_time - (sent_at + received_at) / 2
-        return cls(ws, connection, offset)
+        return cls(socket, connection, offset)
 
     def start(self, on_channel: ChannelHandler, on_request: RequestHandler) -> None:
-        """Begin reading and writing; callbacks run in the reader task."""
+        """Begin reading; callbacks run in the reader task."""
         self._spawn(self._read(on_channel, on_request))
-        self._writer = self._spawn(self._write())
 
     # --- requests --------------------------------------------------------------------
 
@@ -179,7 +165,7 @@ class Link:
 
     async def close(self) -> None:
         """Close the socket (code 1000) and wait for the reader to finish."""
-        await self.ws.close()
+        await self.socket.close()
         await self.wait_closed()
         for task in list(self._tasks):
             task.cancel()
@@ -193,33 +179,25 @@ class Link:
         return task
 
     def _send(self, event: Message) -> None:
-        self._outbox.put_nowait(self.connection.send(event))
-
-    async def _write(self) -> None:
-        try:
-            while True:
-                await self.ws.send_bytes(await self._outbox.get())
-        except (ConnectionError, RuntimeError, aiohttp.ClientError) as error:
-            log.debug("writer stops: %r", error)
-            await self.ws.close()
+        self.socket.send(self.connection.send(event))
 
     async def _read(self, on_channel: ChannelHandler, on_request: RequestHandler) -> None:
         reason: Exception = ConnectionLost("the connection to the project server was lost")
         try:
             while True:
-                message = await self.ws.receive()
-                if message.type == aiohttp.WSMsgType.BINARY:
-                    event = self.connection.receive_frame(message.data)
-                    self._dispatch(event, on_channel, on_request)
-                elif message.type == aiohttp.WSMsgType.TEXT:
-                    self.connection.receive_text()
-                else:
-                    reason = _unexpected(self.ws, message)
-                    break
+                try:
+                    data = await self.socket.receive()
+                except TextFrame:
+                    self.connection.receive_text()  # raises ProtocolError (1003)
+                    continue
+                event = self.connection.receive_frame(data)
+                self._dispatch(event, on_channel, on_request)
+        except SocketClosed as closed:
+            reason = close_error(closed.code, closed.reason)
         except ProtocolError as error:
             log.warning("the project server broke the protocol: %s", error)
             reason = ConnectionLost(f"the project server broke the protocol: {error}")
-            await self.ws.close(code=error.code, message=error.reason.encode())
+            await self.socket.close(error.code, error.reason)
         except Exception as error:  # a bug of ours: start afresh on a new connection
             log.exception("handling a frame from the project server failed")
             reason = ConnectionLost(f"the client failed on a frame: {error!r}")
@@ -230,9 +208,7 @@ class Link:
                 if not future.done():
                     future.set_exception(reason)
             self._waiting.clear()
-            if self._writer is not None:
-                self._writer.cancel()
-            await self.ws.close()
+            await self.socket.close()
 
     def _dispatch(
         self, event: object, on_channel: ChannelHandler, on_request: RequestHandler
@@ -269,21 +245,3 @@ class Link:
             answer = ErrorResponse(request.request_id, ErrorCode.INTERNAL, f"{request.cmd} failed")
         if not self._closed.done():
             self._send(answer)
-
-
-def _phrase(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return ""
-
-
-def _unexpected(ws: aiohttp.ClientWebSocketResponse, message: aiohttp.WSMessage) -> Exception:
-    """Why a non-binary message ends the link."""
-    if message.type == aiohttp.WSMsgType.CLOSE:
-        return close_error(message.data, message.extra or "")
-    if message.type in _CLOSED_TYPES:
-        return close_error(ws.close_code, "")
-    if message.type == aiohttp.WSMsgType.ERROR:
-        return ConnectionLost(f"the connection to the project server failed: {message.data!r}")
-    return ConnectionLost(f"unexpected websocket message {message.type.name}")

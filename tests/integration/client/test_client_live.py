@@ -251,7 +251,7 @@ async def test_a_socket_closed_cleanly_but_not_by_the_client_reconnects(open_cli
     alice, bob = await open_client(), await open_client()
     nb = await alice.open_notebook("closed.ipynb")
     watcher = await bob.open_notebook("closed.ipynb")
-    await alice._link.ws.close()  # as a server going away would
+    await alice._link.socket.close()  # as a server going away would
     cell = nb.insert_cell(input="after the close")
     await nb.synced(10)
     await until(lambda: watcher.cell(cell) is not None)
