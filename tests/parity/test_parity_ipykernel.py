@@ -222,8 +222,10 @@ def ours(workdir) -> list[list[dict[str, Any]]]:
             await kernel.execute(code, front_end.emit)
 
     with warnings.catch_warnings():
-        # As in a kernel's own process, not as pytest records them.
+        # As in a kernel's own process, not as pytest records them; a fresh process also
+        # ignores ResourceWarning, which here could come from another test's garbage.
         warnings.resetwarnings()
+        warnings.simplefilter("ignore", ResourceWarning)
         warnings.showwarning = show_warning
         asyncio.run(run_all())
     return [merge_streams(outputs) for outputs in front_end.cells]
