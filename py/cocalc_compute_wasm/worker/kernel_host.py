@@ -27,7 +27,12 @@ class KernelProcess:
         self._process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.StreamReader | None = None
         self._writer_fd: int | None = None
+        self._transport: asyncio.ReadTransport | None = None
         self.executing = False
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.returncode is None
 
     @property
     def pid(self) -> int | None:
@@ -54,7 +59,7 @@ class KernelProcess:
         self._writer_fd = to_kernel_write
         loop = asyncio.get_running_loop()
         self._reader = asyncio.StreamReader(limit=1 << 20)
-        await loop.connect_read_pipe(
+        self._transport, _ = await loop.connect_read_pipe(
             lambda: asyncio.StreamReaderProtocol(self._reader), os.fdopen(from_kernel_read, "rb")
         )
         async with asyncio.timeout(START_TIMEOUT):
@@ -86,6 +91,9 @@ class KernelProcess:
         if self._writer_fd is not None:
             os.close(self._writer_fd)
             self._writer_fd = None
+        if self._transport is not None:
+            self._transport.close()
+            self._transport = None
         if self._process and self._process.returncode is None:
             self._process.kill()
             await self._process.wait()

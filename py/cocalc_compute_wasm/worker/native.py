@@ -56,6 +56,8 @@ class NotebookService:
     def release(self) -> None:
         """Stop acting on the notebook at once: another runner has it now, and two runners
         must never take the same cell. The kernel is stopped by stop()."""
+        if self.released:
+            return
         self.released = True
         self._unsubscribe()
         if self._tick is not None:
@@ -204,6 +206,7 @@ class NativeWorker:
         finally:
             for service in self.services.values():
                 await service.stop()
+            await asyncio.gather(*self._releasing, return_exceptions=True)
 
     def _on_message(self, channel: object, body: dict[str, Any]) -> None:
         assignments = body.get("assignments")

@@ -76,6 +76,7 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(dist, tmp_path):
         except (TimeoutError, aiohttp.ClientError, ConnectionError):
             pass  # the server died under us, as intended
         server.wait(10)
+        server.stdout.close()
         assert KILL_AFTER <= len(acknowledged) < BURST, "the kill should land mid-burst"
 
         nbformat.validate(nbformat.read(project_dir / "burst.ipynb", as_version=4))
@@ -87,6 +88,7 @@ async def test_sigkill_mid_burst_loses_nothing_acknowledged(dist, tmp_path):
         finally:
             server.terminate()
             server.wait(10)
+            server.stdout.close()
     ids = {key[1] for key in reopened.value if key[0] == "cell"}
     assert acknowledged <= ids
     saved = nbformat.read(project_dir / "burst.ipynb", as_version=4)

@@ -214,6 +214,7 @@ async def test_a_runner_that_drops_out_hands_over_and_lets_go_when_back(
         nb, ids = await notebook_with(open_client, "handover.ipynb", "n = 1\nn")
         await until(lambda: nb.presence.get("runner") == first_client.client_id, timeout=30)
         await until(lambda: nb.presence.get("kernel") == "idle", timeout=30)
+        first_kernel = first.services["handover.ipynb"].kernel
         second_client = await open_client(kind="compute", **second.handlers())
         tasks.append(asyncio.ensure_future(second.serve(second_client)))
 
@@ -222,6 +223,7 @@ async def test_a_runner_that_drops_out_hands_over_and_lets_go_when_back(
         await until(lambda: nb.presence.get("runner") == second_client.client_id, timeout=30)
         proxy.refuse = False
         await until(lambda: first_client.connected and not first.services, timeout=30)
+        await until(lambda: not first_kernel.running, timeout=30)  # no kernel left behind
 
         await nb.request_run(ids)
         await nb.wait_done(ids, timeout=30)
