@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
 import signal
@@ -91,8 +90,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
         print("cocalc-compute worker: choose --native (the browser worker comes later)")
         return 2
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
+    asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
     return 0
 
 

@@ -1,10 +1,12 @@
 """`cocalc-compute worker --native` and `cocalc-compute run`, as a person runs them."""
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 
@@ -35,6 +37,7 @@ def project(dist, tmp_path):
     project_dir.mkdir()
     (project_dir / "ok.ipynb").write_text(notebook("print('hello')", "6 * 7"))
     (project_dir / "bad.ipynb").write_text(notebook("1 / 0", "print('not reached')"))
+    (project_dir / "forever.ipynb").write_text(notebook("while True:\n    pass"))
     server = subprocess.Popen(
         [*COMMAND, "serve", str(project_dir), "--port", "0"], stdout=subprocess.PIPE, text=True
     )
@@ -50,10 +53,21 @@ def project(dist, tmp_path):
     server.wait(10)
 
 
-def run(env, *args) -> subprocess.CompletedProcess:
+def run(env, *args, timeout: str = "60") -> subprocess.CompletedProcess:
     return subprocess.run(
-        [*COMMAND, "run", *args, "--timeout", "60"], env=env, capture_output=True, text=True
+        [*COMMAND, "run", *args, "--timeout", timeout], env=env, capture_output=True, text=True
     )
+
+
+def children(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError):
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                found.add(int(stat.parent.name))
+    return found
 
 
 def test_run_without_a_worker_says_so(project):
@@ -82,9 +96,17 @@ def test_run_with_a_native_worker(project):
         assert failing.returncode == 1
         assert "ZeroDivisionError" in failing.stdout
         assert "cells with errors: c0" in failing.stderr
+
+        late = run(env, "forever.ipynb", timeout="2")
+        assert late.returncode == 1
+        assert "did not finish in 2 s" in late.stderr
+        kernels = children(worker.pid)
+        assert len(kernels) == 3  # one kernel per notebook; one of them busy for ever
     finally:
         worker.terminate()
         worker.wait(10)
+    time.sleep(0.5)
+    assert not any(Path(f"/proc/{pid}").exists() for pid in kernels), "kernels left behind"
 
 
 def test_demo_runs_the_sample_notebook_and_boots_the_page(dist):

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import ctypes
 import os
 import signal
 import sys
@@ -22,6 +24,7 @@ from ..kernel.wire import event_to_wire
 from .pipe_frames import FrameError, decode_body, decode_length, encode
 
 FLUSH_INTERVAL = 0.02
+PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 MAX_BATCH = 64 * 1024
 
 
@@ -151,12 +154,20 @@ def serve(pipes: Pipes, cwd: str) -> None:
         pipes.send(event_to_wire(reply))
 
 
+def die_with_parent() -> None:
+    """Ask Linux to end this process when the worker that started it ends, even by
+    SIGKILL: an orphaned kernel would run a `while True` cell forever."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="a kernel process of a native compute worker")
     parser.add_argument("--fd-in", type=int, required=True)
     parser.add_argument("--fd-out", type=int, required=True)
     parser.add_argument("--cwd", default=".")
     args = parser.parse_args(argv)
+    die_with_parent()
     os.chdir(args.cwd)
     with os.fdopen(args.fd_in, "rb", buffering=0) as incoming, os.fdopen(args.fd_out, "wb") as out:
         serve(Pipes(incoming, out), args.cwd)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -246,8 +247,14 @@ class NativeWorker:
 async def run_native_worker(
     server: str | None, project_id: str | None, api_key: str | None, cwd: Path
 ) -> None:
+    """Serve until SIGINT or SIGTERM, then stop every kernel on the way out."""
+    stopping = asyncio.current_task()
+    assert stopping is not None
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        asyncio.get_running_loop().add_signal_handler(signum, stopping.cancel)
     worker = NativeWorker(cwd)
     async with await connect(
         server, project_id, api_key, kind="compute", **worker.handlers()
     ) as client:
-        await worker.serve(client)
+        with contextlib.suppress(asyncio.CancelledError):
+            await worker.serve(client)
