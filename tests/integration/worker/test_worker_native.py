@@ -5,6 +5,7 @@ import asyncio
 
 import pytest
 
+from cocalc_compute_wasm.sync import NOTEBOOK, Patch
 from cocalc_compute_wasm.worker.native import NativeWorker
 
 
@@ -134,10 +135,7 @@ async def test_two_collaborators_share_one_kernel_first_come_first_served(
 
 async def test_long_output_is_cut_at_max_output_length_and_the_rest_is_kept(worker, open_client):
     nb, ids = await notebook_with(open_client, "m.ipynb", "print('x' * 5000)")
-    nb.doc  # noqa: B018 - the settings record is part of the document
     settings = nb.settings
-    from cocalc_compute_wasm.sync import NOTEBOOK, Patch
-
     nb.doc.replica.change(
         Patch(
             NOTEBOOK, sets=[{"type": "settings", "id": settings["id"], "max_output_length": 1000}]
@@ -181,8 +179,6 @@ async def test_stale_running_cells_are_reconciled_when_a_runner_starts(
     open_client, until, tmp_path
 ):
     nb, ids = await notebook_with(open_client, "stale.ipynb", "1", "2")
-    from cocalc_compute_wasm.sync import NOTEBOOK, Patch
-
     nb.doc.replica.change(
         Patch(
             NOTEBOOK,
