@@ -344,8 +344,10 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         shutil.rmtree(leftover)
 
     previous = info or {}
+    pyodide_fingerprint = fingerprint([ROOT / "package-lock.json"])
+    package_fingerprint = fingerprint(package_sources())
     core = out / "pyodide" / config.pyodide_version
-    core_current = previous.get("pyodide_fingerprint") == fingerprint([ROOT / "package-lock.json"])
+    core_current = previous.get("pyodide_fingerprint") == pyodide_fingerprint
     if not core_current or not all((core / n).exists() for n in PYODIDE_CORE_FILES):
         build_pyodide(out, config.pyodide_version)
 
@@ -359,7 +361,7 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         download_wheel(pin, wheels_dir)
 
     own = next(iter(wheels_dir.glob("cocalc_compute_wasm-*.whl")), None)
-    if own is None or previous.get("package_fingerprint") != fingerprint(package_sources()):
+    if own is None or previous.get("package_fingerprint") != package_fingerprint:
         own = build_own_wheel(wheels_dir)
     all_wheels = [wheels_dir / w.file for w in config.wheels] + [own]
     python_version = pyodide_python_version(out, config.pyodide_version)
@@ -376,8 +378,8 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
 
     info = {
         "fingerprint": wanted,
-        "pyodide_fingerprint": fingerprint([ROOT / "package-lock.json"]),
-        "package_fingerprint": fingerprint(package_sources()),
+        "pyodide_fingerprint": pyodide_fingerprint,
+        "package_fingerprint": package_fingerprint,
         "pyodide": config.pyodide_version,
         "package": {
             "name": PACKAGE_NAME,

@@ -36,7 +36,6 @@ ISOLATION_HEADERS = {
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
-PROJECT_KEY = web.AppKey("project", Project)
 DIST_KEY = web.AppKey("dist", BrowserDist)
 WHEELS_KEY = web.AppKey("wheels", wheel_index.WheelFolder)
 BASE_KEY = web.AppKey("base_path", str)
@@ -135,7 +134,6 @@ def make_app(
     """The whole server for one project; `save_delay` debounces .ipynb exports."""
     base = normalize_base_path(base_path)
     app = web.Application(middlewares=[isolation_headers])
-    app[PROJECT_KEY] = project
     hub = app[HUB_KEY] = Hub(project, save_delay, limits)
     app.on_startup.append(lambda _: hub.start())
     app.on_shutdown.append(lambda _: hub.stop())

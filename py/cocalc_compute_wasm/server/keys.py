@@ -49,8 +49,11 @@ def create_key(db: sqlite3.Connection, label: str = "") -> tuple[str, KeyInfo]:
     return key, KeyInfo(key_id, label, now, None)
 
 
+SELECT_INFO = "SELECT key_id, label, created, revoked FROM api_keys"
+
+
 def list_keys(db: sqlite3.Connection) -> list[KeyInfo]:
-    rows = db.execute("SELECT key_id, label, created, revoked FROM api_keys ORDER BY created")
+    rows = db.execute(f"{SELECT_INFO} ORDER BY created")
     return [KeyInfo(*row) for row in rows]
 
 
@@ -60,8 +63,7 @@ def revoke_key(db: sqlite3.Connection, key_id: str) -> KeyInfo:
         raise ApiKeyError(f"no API key with id {key_id!r} in this project")
     if row[0] is None:
         db.execute("UPDATE api_keys SET revoked = ? WHERE key_id = ?", (time.time(), key_id))
-    (info,) = [k for k in list_keys(db) if k.key_id == key_id]
-    return info
+    return KeyInfo(*db.execute(f"{SELECT_INFO} WHERE key_id = ?", (key_id,)).fetchone())
 
 
 def check_key(db: sqlite3.Connection, presented: str) -> str:
