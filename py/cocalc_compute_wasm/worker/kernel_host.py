@@ -13,12 +13,9 @@ from pathlib import Path
 from ..kernel.events import ExecuteReply, KernelEvent
 from ..kernel.wire import event_from_wire
 from .pipe_frames import FrameError, decode_body, decode_length, encode
+from .service import KernelDied
 
 START_TIMEOUT = 60.0
-
-
-class KernelDied(Exception):
-    """The kernel process ended while it was needed; the message says how."""
 
 
 class KernelProcess:
