@@ -54,6 +54,8 @@ async def connect_aiohttp(
 class AiohttpSocket:
     """A FrameSocket over an aiohttp client websocket (and the session it came from)."""
 
+    needs_auth_frame = False  # the key went in the upgrade's Authorization header
+
     def __init__(self, ws: aiohttp.ClientWebSocketResponse, http: aiohttp.ClientSession) -> None:
         self.ws = ws
         self._http = http

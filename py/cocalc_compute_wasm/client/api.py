@@ -42,6 +42,8 @@ from .socket import Connector
 log = logging.getLogger(__name__)
 
 MessageCallback = Callable[[ChannelId, dict[str, Any]], None]
+StateCallback = Callable[[str, str], None]
+"""(state, detail): "connected", "reconnecting" (detail: why) or "stopped" (why)."""
 
 
 async def connect(
@@ -59,6 +61,7 @@ async def connect(
     on_message: MessageCallback | None = None,
     request_handler: RequestHandler | None = None,
     connector: Connector | None = None,
+    config: ServerConfig | None = None,
 ) -> Client:
     """Connect to a project; arguments left out come from ``API_SERVER``, ``PROJECT_ID``,
     ``API_KEY`` and ``BASE_PATH``/``API_BASE_PATH``.
@@ -71,9 +74,10 @@ async def connect(
     live session uses (a fresh one is made by default).
 
     ``connector`` opens each socket (the first and every reconnect); by default an aiohttp
-    websocket with the key in an ``Authorization: Bearer`` header.
+    websocket with the key in an ``Authorization: Bearer`` header. ``config`` replaces
+    the four location arguments (a browser page makes its own: its key may be a cookie).
     """
-    config = resolve_config(server, project_id, api_key, base_path)
+    config = config or resolve_config(server, project_id, api_key, base_path)
     if kind not in tuple(ClientKind):
         raise ConfigError(f"kind must be one of {', '.join(ClientKind)}, not {kind!r}")
     client = Client(
@@ -128,6 +132,7 @@ class Client:
         self._aliases: dict[str, str] = {}  # path as asked -> canonical path
         self._channels: dict[int, Notebook] = {}  # channel ids of the current link
         self._message_callbacks: list[MessageCallback] = []
+        self._state_callbacks: list[StateCallback] = []
         self._request_handler: RequestHandler | None = None
         self._supervisor: asyncio.Task | None = None
 
@@ -207,6 +212,19 @@ class Client:
         self._message_callbacks.append(callback)
         return lambda: self._message_callbacks.remove(callback)
 
+    def on_state(self, callback: StateCallback) -> Callable[[], None]:
+        """Call ``callback(state, detail)`` whenever the connection comes up, drops (or
+        a reconnect fails) or stops for good; returns a function that unsubscribes."""
+        self._state_callbacks.append(callback)
+        return lambda: self._state_callbacks.remove(callback)
+
+    def _tell_state(self, state: str, detail: str = "") -> None:
+        for callback in list(self._state_callbacks):
+            try:
+                callback(state, detail)
+            except Exception:
+                log.exception("on_state callback failed")
+
     def set_request_handler(self, handler: RequestHandler | None) -> None:
         """Answer the server's requests (``control`` for a runner) with ``handler``;
         without one they are answered ``unknown_command``."""
@@ -237,6 +255,7 @@ class Client:
         for notebook in list(self._open.values()):
             notebook._shut(error)
         self._ready.set()
+        self._tell_state("stopped", str(error))
         if self._link is not None:
             await self._link.close()
 
@@ -272,6 +291,7 @@ class Client:
         for notebook in self._open.values():
             notebook._reattach(link)
         self._ready.set()
+        self._tell_state("connected")
 
     async def _supervise(self, link: Link) -> None:
         """Reconnect whenever the link drops, until the client is closed or refused."""
@@ -286,6 +306,7 @@ class Client:
                 if isinstance(reason, Refused):
                     break
                 log.warning("%s; reconnecting", reason)
+                self._tell_state("reconnecting", str(reason))
                 link = await self._reconnect()
         except Refused as refusal:
             reason = refusal
@@ -302,6 +323,7 @@ class Client:
                 link = await self._open_link()
             except ConnectError as error:
                 log.info("reconnect attempt %d failed: %s", attempt, error)
+                self._tell_state("reconnecting", str(error))
                 continue
             log.info("reconnected after %d attempt(s)", attempt)
             self._install(link)

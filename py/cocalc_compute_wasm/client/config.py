@@ -19,11 +19,12 @@ WS_PATH = "raw/.smc/ws"
 @dataclass(frozen=True)
 class ServerConfig:
     """A project endpoint: ``server`` is an origin (no trailing slash), ``base_path`` is
-    ``/`` or ``/some/prefix/``."""
+    ``/`` or ``/some/prefix/``. ``api_key`` is None where the transport carries the key
+    itself (a browser page's ``api_key`` cookie)."""
 
     server: str
     project_id: str
-    api_key: str = field(repr=False)
+    api_key: str | None = field(repr=False)
     base_path: str = "/"
 
     @property
@@ -33,7 +34,7 @@ class ServerConfig:
 
     @property
     def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.api_key}"}
+        return {} if self.api_key is None else {"Authorization": f"Bearer {self.api_key}"}
 
 
 def _pick(value: str | None, names: tuple[str, ...], environ: Mapping[str, str]) -> str | None:
@@ -61,8 +62,11 @@ def resolve_config(
     api_key: str | None = None,
     base_path: str | None = None,
     environ: Mapping[str, str] | None = None,
+    *,
+    key_optional: bool = False,
 ) -> ServerConfig:
-    """Fill what the caller left out from the environment; name whatever is still missing."""
+    """Fill what the caller left out from the environment; name whatever is still missing
+    (the key may be missing only with ``key_optional``: a browser's cookie has it)."""
     env = os.environ if environ is None else environ
     server = _require(
         _pick(server, ("API_SERVER",), env), "server", ("API_SERVER",), "http://127.0.0.1:8765"
@@ -70,7 +74,9 @@ def resolve_config(
     project_id = _require(
         _pick(project_id, ("PROJECT_ID",), env), "project_id", ("PROJECT_ID",), "<uuid>"
     )
-    api_key = _require(_pick(api_key, ("API_KEY",), env), "api_key", ("API_KEY",), "sk-...")
+    api_key = _pick(api_key, ("API_KEY",), env) or None
+    if not key_optional:
+        api_key = _require(api_key, "api_key", ("API_KEY",), "sk-...")
     base = _pick(base_path, ("BASE_PATH", "API_BASE_PATH"), env) or "/"
     parts = urlsplit(server)
     if parts.scheme not in ("http", "https", "ws", "wss") or not parts.netloc:

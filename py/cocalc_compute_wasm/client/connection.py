@@ -100,7 +100,8 @@ class Link:
         for any other failure to get in.
         """
         socket = await connector(config, heartbeat=heartbeat, max_frame_size=limits.max_frame_size)
-        connection = ClientConnection(kind, client_id, limits=limits)
+        api_key = config.api_key if socket.needs_auth_frame else None
+        connection = ClientConnection(kind, client_id, api_key=api_key, limits=limits)
         try:
             sent_at = time.time() * 1000
             for frame in connection.start():

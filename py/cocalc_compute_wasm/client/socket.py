@@ -44,6 +44,10 @@ class TextFrame(Exception):
 class FrameSocket(Protocol):
     """One open websocket that carries binary frames."""
 
+    needs_auth_frame: bool
+    """The key did not go with the upgrade (no header or cookie could carry it): the
+    first frame must be the auth frame."""
+
     def send(self, frame: bytes) -> None:
         """Hand over one binary frame; never blocks, never waits for the loop. Frames
         leave in call order. After the socket has ended, frames are dropped silently

@@ -22,6 +22,7 @@ from cocalc_compute_wasm.client import (
     connect,
 )
 from cocalc_compute_wasm.protocol import (
+    AuthRequested,
     ChannelMessage,
     CloseCode,
     Hello,
@@ -38,14 +39,15 @@ class MemorySocket:
     """One end of an in-memory FrameSocket pair: ``send`` puts the frame straight into
     the other end's inbox; a str in the inbox is a text message."""
 
-    def __init__(self) -> None:
+    def __init__(self, needs_auth_frame: bool = False) -> None:
+        self.needs_auth_frame = needs_auth_frame
         self.inbox: asyncio.Queue[bytes | str | SocketClosed] = asyncio.Queue()
         self.peer: MemorySocket | None = None
         self.ended: SocketClosed | None = None
 
     @classmethod
-    def pair(cls) -> tuple[MemorySocket, MemorySocket]:
-        a, b = cls(), cls()
+    def pair(cls, needs_auth_frame: bool = False) -> tuple[MemorySocket, MemorySocket]:
+        a, b = cls(), cls(needs_auth_frame)
         a.peer, b.peer = b, a
         return a, b
 
@@ -78,7 +80,9 @@ class ScriptedServer:
     """Just enough of the project server: hello, ``open`` (an empty catch-up the first
     time), ``patch`` (ordered by a PatchLog, the record pushed back), ``close``."""
 
-    def __init__(self) -> None:
+    def __init__(self, auth_frame: bool = False) -> None:
+        self.auth_frame = auth_frame
+        self.auth_keys: list[str] = []
         self.log = PatchLog(NOTEBOOK)
         self.connectors_called = 0
         self.sockets: list[MemorySocket] = []  # the server's ends
@@ -98,9 +102,9 @@ class ScriptedServer:
     ) -> MemorySocket:
         assert config.ws_url == "http://project.test/p1/raw/.smc/ws"
         self.connectors_called += 1
-        mine, theirs = MemorySocket.pair()
+        mine, theirs = MemorySocket.pair(needs_auth_frame=self.auth_frame)
         self.sockets.append(mine)
-        self.connection = ServerConnection(authenticated=True)
+        self.connection = ServerConnection(authenticated=not self.auth_frame)
         task = asyncio.ensure_future(self._serve(mine, self.connection))
         self._tasks.add(task)
         return theirs
@@ -122,6 +126,10 @@ class ScriptedServer:
     async def _serve(self, socket: MemorySocket, connection: ServerConnection) -> None:
         try:
             hello = connection.receive_frame(await socket.receive())
+            if isinstance(hello, AuthRequested):
+                self.auth_keys.append(hello.api_key)
+                connection.accept_auth()
+                hello = connection.receive_frame(await socket.receive())
             assert isinstance(hello, Hello)
             if self.text_instead_of_hello:
                 socket.send("hello?")
@@ -220,6 +228,15 @@ async def test_a_client_works_over_an_in_memory_socket():
     assert not client.connected
 
 
+@pytest.mark.parametrize("auth_frame", [False, True])
+async def test_the_key_goes_in_an_auth_frame_only_when_the_socket_could_not_carry_it(auth_frame):
+    server = ScriptedServer(auth_frame=auth_frame)
+    client = await _connect(server)
+    assert client.connected
+    assert server.auth_keys == (["sk-test"] if auth_frame else [])
+    await client.close()
+
+
 async def test_send_is_synchronous():
     """Frames are with the peer when the edit returns, before the loop turns once."""
     server = ScriptedServer()
@@ -248,11 +265,15 @@ async def test_send_is_synchronous():
 async def test_a_close_code_from_the_socket_stops_or_reconnects_the_client(until_true):
     server = ScriptedServer()
     client = await _connect(server)
+    states: list[tuple[str, str]] = []
+    client.on_state(lambda state, detail: states.append((state, detail)))
     await client.open_notebook("drop.ipynb")
     await server.socket.close(1011, "server restarting")  # not a refusal: reconnect
     await until_true(lambda: server.connectors_called == 2 and client.connected)
     await until_true(lambda: [r.cmd for r in server.requests][-1:] == ["open"])
     assert server.requests[-1].args == {"path": "drop.ipynb", "since": 0}
+    assert [state for state, _ in states] == ["reconnecting", "connected"]
+    assert "server restarting" in states[0][1]
 
     server.socket.send("a text message")  # the protocol's 1003: close, then reconnect
     dropped = server.socket
@@ -269,6 +290,7 @@ async def test_a_close_code_from_the_socket_stops_or_reconnects_the_client(until
         await client.open_notebook("other.ipynb")
     await asyncio.sleep(0.05)
     assert server.connectors_called == 3  # a refusal is not retried
+    assert states[-1][0] == "stopped" and "revoked" in states[-1][1]
 
 
 async def test_a_text_frame_during_hello_is_a_connect_error():
