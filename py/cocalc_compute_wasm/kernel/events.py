@@ -8,7 +8,7 @@ output dict, not as one callback per output type. The few things that are not ou
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 
 @dataclass(frozen=True)
@@ -55,3 +55,12 @@ class ExecuteReply:
 
 
 KernelEvent = Output | UpdateDisplay | ClearOutput | InputRequest
+
+
+INTERRUPTED_EARLY: Final = {
+    "output_type": "error",
+    "ename": "KeyboardInterrupt",
+    "evalue": "",
+    "traceback": ["KeyboardInterrupt: interrupted before the cell began"],
+}
+"""What a cell shows when the interrupt came before the kernel began to run it."""

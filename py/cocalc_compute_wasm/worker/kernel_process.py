@@ -15,17 +15,15 @@ import os
 import signal
 import sys
 import threading
-import time
 from typing import BinaryIO
 
 from ..kernel import Kernel
-from ..kernel.events import ExecuteReply, InputRequest, KernelEvent, Output
+from ..kernel.batching import StreamBatcher
+from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
 from .pipe_frames import FrameError, decode_body, decode_length, encode
 
-FLUSH_INTERVAL = 0.02
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
-MAX_BATCH = 64 * 1024
 
 
 class Pipes:
@@ -59,64 +57,6 @@ class Pipes:
         return data
 
 
-class StreamBatcher:
-    """Send stream text in batches: a cell printing 100,000 lines makes 200,000 writes,
-    and one frame each would cost more than the printing. The first write after a quiet
-    spell goes out at once; later ones within FLUSH_INTERVAL are joined, and a flusher
-    thread sends what is left, so a print followed by a long computation still shows."""
-
-    def __init__(self, pipes: Pipes) -> None:
-        self.pipes = pipes
-        self._lock = threading.Lock()
-        self._name: str | None = None
-        self._parts: list[str] = []
-        self._size = 0
-        self._last_flush = 0.0
-        threading.Thread(target=self._flush_regularly, daemon=True).start()
-
-    def emit(self, event: KernelEvent) -> None:
-        if isinstance(event, Output) and event.output.get("output_type") == "stream":
-            name, text = event.output["name"], event.output["text"]
-            with self._lock:
-                if name != self._name:
-                    self._flush_locked()
-                    self._name = name
-                self._parts.append(text)
-                self._size += len(text)
-                quiet = time.monotonic() - self._last_flush > FLUSH_INTERVAL
-                if quiet or self._size > MAX_BATCH:
-                    self._flush_locked()
-            return
-        self.flush()
-        self.pipes.send(event_to_wire(event))
-
-    def flush(self) -> None:
-        with self._lock:
-            self._flush_locked()
-
-    def _flush_locked(self) -> None:
-        if self._parts:
-            text = "".join(self._parts)
-            output = {"output_type": "stream", "name": self._name, "text": text}
-            self.pipes.send(event_to_wire(Output(output)))
-            self._parts.clear()
-            self._size = 0
-        self._last_flush = time.monotonic()
-
-    def _flush_regularly(self) -> None:
-        while True:
-            time.sleep(FLUSH_INTERVAL)
-            self.flush()
-
-
-INTERRUPTED_EARLY = {
-    "output_type": "error",
-    "ename": "KeyboardInterrupt",
-    "evalue": "",
-    "traceback": ["KeyboardInterrupt: interrupted before the cell began"],
-}
-
-
 def ignore_sigint(signum: int, frame: object) -> None:
     """Between cells an interrupt has nothing to stop."""
 
@@ -124,7 +64,8 @@ def ignore_sigint(signum: int, frame: object) -> None:
 def serve(pipes: Pipes, cwd: str) -> None:
     signal.signal(signal.SIGINT, ignore_sigint)
 
-    batcher = StreamBatcher(pipes)
+    batcher = StreamBatcher(pipes.send)
+    batcher.flush_in_background()
 
     def ask(prompt: str, password: bool) -> str:
         batcher.emit(InputRequest(prompt, password))
