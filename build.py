@@ -68,7 +68,8 @@ class PinnedWheel:
 class BuildConfig:
     pyodide_version: str
     wheels: tuple[PinnedWheel, ...]
-    extras: tuple[str, ...]  # of our package, as the browser worker installs it
+    extras: tuple[str, ...]  # of our package, as the browser's kernel workers install it
+    lazy: tuple[str, ...] = ()  # served by the index, but not loaded when a kernel boots
 
     @classmethod
     def from_pyproject(cls, path: Path) -> BuildConfig:
@@ -77,6 +78,7 @@ class BuildConfig:
             pyodide_version=section["pyodide"],
             wheels=tuple(PinnedWheel(w["file"], w["sha256"]) for w in section["wheels"]),
             extras=tuple(section.get("extras", ())),
+            lazy=tuple(canonicalize_name(n) for n in section.get("lazy", ())),
         )
 
 
@@ -272,18 +274,18 @@ def browser_environment(python_version: str, extra: str = "") -> dict[str, str]:
     }
 
 
-def check_closure(
+def closure(
     wheels: list[Path], root: str, python_version: str, extras: tuple[str, ...] = ()
-) -> None:
-    """Every requirement reachable from `root[extras]` must be met by a wheel we serve:
-    micropip in the browser can reach nothing else."""
+) -> list[Path]:
+    """The wheels that `root[extras]` needs in the browser, `root`'s first. Every
+    requirement must be met by a wheel we serve: the browser can reach nothing else."""
     by_name = {canonicalize_name(parse_wheel_filename(w.name)[0]): w for w in wheels}
-    todo, seen = [(canonicalize_name(root), ("", *extras))], set()
+    todo, seen = [(canonicalize_name(root), ("", *extras))], {}
     while todo:
         name, wanted_extras = todo.pop()
         if name in seen:
             continue
-        seen.add(name)
+        seen[name] = by_name[name]
         for req in wheel_requirements(by_name[name]):
             if req.marker and not any(
                 req.marker.evaluate(browser_environment(python_version, extra))
@@ -301,6 +303,7 @@ def check_closure(
             if not req.specifier.contains(version, prereleases=True):
                 raise BuildError(f"{name} requires {req}, but the pinned wheel is {wheel.name}")
             todo.append((dependency, ("", *req.extras)))
+    return list(seen.values())
 
 
 # --- the whole build ----------------------------------------------------------------------
@@ -311,6 +314,7 @@ def input_fingerprint(config: BuildConfig) -> str:
         [*package_sources(), *web_sources(), ROOT / "package-lock.json", Path(__file__)],
         config.pyodide_version,
         *config.extras,
+        *config.lazy,
         *(f"{w.file}={w.sha256}" for w in config.wheels),
     )
 
@@ -365,7 +369,12 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         own = build_own_wheel(wheels_dir)
     all_wheels = [wheels_dir / w.file for w in config.wheels] + [own]
     python_version = pyodide_python_version(out, config.pyodide_version)
-    check_closure(all_wheels, PACKAGE_NAME, python_version, config.extras)
+    worker_wheels = closure(all_wheels, PACKAGE_NAME, python_version)
+    kernel_wheels = closure(all_wheels, PACKAGE_NAME, python_version, config.extras)
+    kernel_names = {w: canonicalize_name(parse_wheel_filename(w.name)[0]) for w in kernel_wheels}
+    for name in set(config.lazy) - set(kernel_names.values()):
+        raise BuildError(f"lazy wheel {name} is not a dependency of {PACKAGE_NAME}")
+    kernel_boot = [w for w in kernel_wheels if kernel_names[w] not in config.lazy]
 
     staging = Path(tempfile.mkdtemp(prefix=".staging-app-", dir=out))
     app_files = []
@@ -388,6 +397,11 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
             "extras": list(config.extras),
         },
         "wheels": [{"file": w.name, "sha256": sha256_of(w)} for w in all_wheels],
+        # what each kind of worker loads when it boots (the compute worker needs no kernel)
+        "boot": {
+            "worker": [w.name for w in worker_wheels],
+            "kernel": [w.name for w in kernel_boot],
+        },
         "app": sorted(app_files),
     }
     write_json_atomic(out / BUILD_INFO, info)

@@ -35,18 +35,39 @@ def test_build_info_describes_what_is_there(build_module, dist):
     assert lock["info"]["python"].startswith("3.14")
 
 
+def names(wheels) -> set[str]:
+    return {getattr(w, "name", w).split("-")[0] for w in wheels}
+
+
 def test_pins_close_over_our_dependencies(build_module, dist):
     wheels = sorted(dist.wheels_dir.glob("*.whl"))
-    build_module.check_closure(wheels, "cocalc-compute-wasm", "3.14.2")
+    core = build_module.closure(wheels, "cocalc-compute-wasm", "3.14.2")
+    assert names(core) == {"cocalc_compute_wasm", "msgpack", "diff_match_patch"}
+    assert core[0].name.startswith("cocalc_compute_wasm-")
     without_msgpack = [w for w in wheels if not w.name.startswith("msgpack-")]
     with pytest.raises(build_module.BuildError, match="no wheel for msgpack is pinned"):
-        build_module.check_closure(without_msgpack, "cocalc-compute-wasm", "3.14.2")
+        build_module.closure(without_msgpack, "cocalc-compute-wasm", "3.14.2")
     # the kernel extra pulls IPython and its dependencies, down to wcwidth
-    build_module.check_closure(wheels, "cocalc-compute-wasm", "3.14.2", ("kernel",))
+    kernel = build_module.closure(wheels, "cocalc-compute-wasm", "3.14.2", ("kernel",))
+    assert {"ipython", "jedi", "wcwidth", "msgpack"} <= names(kernel)
+    assert "micropip" not in names(kernel)
     without_wcwidth = [w for w in wheels if not w.name.startswith("wcwidth-")]
-    build_module.check_closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2")
+    build_module.closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2")
     with pytest.raises(build_module.BuildError, match="prompt-toolkit requires wcwidth"):
-        build_module.check_closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2", ("kernel",))
+        build_module.closure(without_wcwidth, "cocalc-compute-wasm", "3.14.2", ("kernel",))
+
+
+def test_boot_sets_leave_the_kernel_out_of_the_compute_worker(dist):
+    info = json.loads((dist.root / "build-info.json").read_text())
+    worker, kernel = set(info["boot"]["worker"]), set(info["boot"]["kernel"])
+    assert names(worker) == {"cocalc_compute_wasm", "msgpack", "diff_match_patch"}
+    assert worker < kernel
+    assert {"ipython", "traitlets", "pygments"} <= {n.lower() for n in names(kernel)}
+    # completion's dependencies are served but not loaded at boot
+    assert not {"jedi", "parso"} & names(kernel)
+    served = {w["file"] for w in info["wheels"]}
+    assert kernel <= served
+    assert any(f.startswith("jedi-") for f in served)
 
 
 def failing_build(build_module, tmp_path, pin):

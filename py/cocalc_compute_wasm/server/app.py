@@ -12,6 +12,7 @@ from ..protocol import DEFAULT_LIMITS, FrameLimits
 from . import wheel_index
 from .dist import BrowserDist
 from .hub import Hub
+from .keys import AuthRefused, check_key
 from .project import Project
 from .ws import HUB_KEY, project_websocket
 
@@ -25,12 +26,17 @@ CONTENT_TYPES = {
 }
 
 # SharedArrayBuffer and Atomics.wait (the worker's synchronous calls) need these on the
-# page and on every asset it loads.
+# page and on every asset it loads. The assets may be loaded by a compute page on another
+# origin too (a web app embedding it), so they allow that: nothing here is secret, the
+# project's data is behind the websocket's key.
 ISOLATION_HEADERS = {
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Embedder-Policy": "require-corp",
-    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "cross-origin",
+    "Access-Control-Allow-Origin": "*",
 }
+COOKIE = "api_key"
+COOKIE_MAX_AGE = 30 * 24 * 3600
 # The Pyodide core lives under a versioned path and never changes; everything else is
 # revalidated (cheap: aiohttp answers If-Modified-Since with 304).
 IMMUTABLE = "public, max-age=31536000, immutable"
@@ -70,20 +76,71 @@ def base_url(request: web.Request) -> str:
     return f"{request.url.origin()}{request.app[BASE_KEY]}"
 
 
+def project_of(request: web.Request) -> Project:
+    """The served project, if the URL names it; a clear 404 otherwise."""
+    project = request.app[HUB_KEY].project
+    if request.match_info["project_id"] != project.project_id:
+        raise web.HTTPNotFound(text=f"no project {request.match_info['project_id']} here")
+    return project
+
+
 async def config(request: web.Request) -> web.Response:
+    """What the compute page needs to boot: where everything is, as absolute URLs."""
+    project = project_of(request)
     dist = request.app[DIST_KEY]
     base = base_url(request)
-    extras = f"[{','.join(dist.package_extras)}]" if dist.package_extras else ""
     return web.json_response(
         {
             "version": __version__,
-            "requirement": f"cocalc-compute-wasm{extras}=={__version__}",
+            "projectId": project.project_id,
+            "server": str(request.url.origin()),
+            "basePath": request.app[BASE_KEY],
             "pyodideURL": f"{base}pyodide/{dist.pyodide_version}/",
             # micropip appends "/<name>/" itself
             "indexURL": f"{base}simple",
-            "micropipURL": f"{base}wheels/{dist.micropip_wheel}",
+            "wheels": {
+                kind: [f"{base}wheels/{name}" for name in names]
+                for kind, names in dist.boot_wheels.items()
+            },
         }
     )
+
+
+async def login(request: web.Request) -> web.Response:
+    """Check a key typed into a page and keep it in an HttpOnly cookie, so that the
+    project's pages and websocket authenticate without the key in any URL or script."""
+    project = project_of(request)
+    form = await request.post()
+    api_key = form.get("api_key")
+    if not isinstance(api_key, str) or not api_key.strip():
+        raise web.HTTPBadRequest(text="send the API key as the form field api_key")
+    try:
+        check_key(project.db, api_key.strip())
+    except AuthRefused as refusal:
+        raise web.HTTPUnauthorized(text=str(refusal)) from None
+    response = web.Response(status=204)
+    response.set_cookie(
+        COOKIE,
+        api_key.strip(),
+        max_age=COOKIE_MAX_AGE,
+        path=request.app[BASE_KEY],
+        httponly=True,
+        samesite="Strict",
+        secure=request.secure,
+    )
+    return response
+
+
+async def logout(request: web.Request) -> web.Response:
+    project_of(request)
+    response = web.Response(status=204)
+    response.del_cookie(COOKIE, path=request.app[BASE_KEY])
+    return response
+
+
+async def to_compute_page(request: web.Request) -> web.Response:
+    project = request.app[HUB_KEY].project
+    raise web.HTTPFound(f"{request.app[BASE_KEY]}{project.project_id}/compute/")
 
 
 async def index_root(request: web.Request) -> web.Response:
@@ -116,6 +173,7 @@ async def index_project(request: web.Request) -> web.Response:
 
 def app_file_handler(app_dir: Path, names: frozenset[str]):
     async def serve(request: web.Request) -> web.FileResponse:
+        project_of(request)
         name = request.match_info.get("name") or "index.html"
         if name not in names:
             raise web.HTTPNotFound()
@@ -142,12 +200,17 @@ def make_app(
     app[BASE_KEY] = base
     app_files = frozenset(p.name for p in dist.app_dir.iterdir() if p.is_file())
     serve_app_file = app_file_handler(dist.app_dir, app_files)
+    page = f"{base}{{project_id}}/compute"
     app.router.add_get(f"{base}{{project_id}}/raw/.smc/ws", project_websocket)
-    app.router.add_get(f"{base}config.json", config)
+    app.router.add_post(f"{base}{{project_id}}/login", login)
+    app.router.add_post(f"{base}{{project_id}}/logout", logout)
+    app.router.add_get(base, to_compute_page)
+    app.router.add_get(page, to_compute_page)
+    app.router.add_get(f"{page}/", serve_app_file)
+    app.router.add_get(f"{page}/config.json", config)
+    app.router.add_get(f"{page}/{{name}}", serve_app_file)
     app.router.add_get(f"{base}simple/", index_root)
     app.router.add_get(f"{base}simple/{{project}}/", index_project)
     app.router.add_static(f"{base}pyodide/{dist.pyodide_version}", dist.pyodide_dir)
     app.router.add_static(f"{base}wheels", dist.wheels_dir)
-    app.router.add_get(base, serve_app_file)
-    app.router.add_get(f"{base}{{name}}", serve_app_file)
     return app

@@ -28,6 +28,9 @@ class BrowserDist:
     package_version: str
     package_extras: tuple[str, ...]
     micropip_wheel: str
+    boot_wheels: dict[str, tuple[str, ...]]
+    """What each browser worker loads when it boots: "worker" (the compute worker) and
+    "kernel" (a kernel worker)."""
 
     @classmethod
     def open(cls, root: Path | None = None) -> BrowserDist:
@@ -47,7 +50,10 @@ class BrowserDist:
             raise DistError(f"{info_path} lists no micropip wheel: run `python build.py`")
         package = info["package"]
         extras = tuple(package.get("extras", ()))
-        return cls(root, info["pyodide"], package["version"], extras, micropip[0])
+        boot = {kind: tuple(files) for kind, files in info.get("boot", {}).items()}
+        if set(boot) != {"worker", "kernel"}:
+            raise DistError(f"{info_path} lists no boot wheels: run `python build.py`")
+        return cls(root, info["pyodide"], package["version"], extras, micropip[0], boot)
 
     @property
     def app_dir(self) -> Path:

@@ -1,9 +1,11 @@
 """The project websocket `/{project_id}/raw/.smc/ws`: the aiohttp shell around the
 protocol's `ServerConnection` and the hub.
 
-A key in a cookie or an `Authorization: Bearer` header is checked before the upgrade, so
-a wrong key is refused with HTTP 401 before a single frame is read. Without one, the
-first frame must be the auth frame, within AUTH_TIMEOUT seconds.
+A key in an `Authorization: Bearer` header is checked before the upgrade, so a wrong key
+is refused with HTTP 401 before a single frame is read. A browser cannot read that
+answer, so a wrong `api_key` cookie does not refuse the upgrade: the connection is then
+as one without a key, whose first frame must be the auth frame, within AUTH_TIMEOUT
+seconds; a hello instead is closed with the protocol's 4401 and its reason.
 """
 
 from __future__ import annotations
@@ -36,12 +38,24 @@ AUTH_TIMEOUT = 10.0
 HUB_KEY = web.AppKey("hub", Hub)
 
 
-def presented_key(request: web.Request) -> str | None:
-    """The API key sent with the upgrade request (cookie or bearer header), if any."""
+def authenticated_by_upgrade(request: web.Request, project: Project) -> bool:
+    """Whether the upgrade request carries a live key; HTTP 401 for a wrong bearer key."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
-        return header[7:].strip()
-    return request.cookies.get("api_key")
+        try:
+            check_key(project.db, header[7:].strip())
+        except AuthRefused as refusal:
+            raise web.HTTPUnauthorized(text=str(refusal)) from None
+        return True
+    cookie = request.cookies.get("api_key")
+    if cookie is None:
+        return False
+    try:
+        check_key(project.db, cookie)
+    except AuthRefused as refusal:
+        log.info("refusing the api_key cookie of %s: %s", request.remote, refusal)
+        return False
+    return True
 
 
 async def project_websocket(request: web.Request) -> web.StreamResponse:
@@ -49,16 +63,10 @@ async def project_websocket(request: web.Request) -> web.StreamResponse:
     project: Project = hub.project
     if request.match_info["project_id"] != project.project_id:
         raise web.HTTPNotFound(text=f"no project {request.match_info['project_id']} here")
-    presented = presented_key(request)
-    if presented is not None:
-        try:
-            check_key(project.db, presented)
-        except AuthRefused as refusal:
-            raise web.HTTPUnauthorized(text=str(refusal)) from None
-
+    authenticated = authenticated_by_upgrade(request, project)
     ws = web.WebSocketResponse(max_msg_size=hub.limits.max_frame_size, heartbeat=30.0)
     await ws.prepare(request)
-    connection = ServerConnection(authenticated=presented is not None, limits=hub.limits)
+    connection = ServerConnection(authenticated=authenticated, limits=hub.limits)
     peer = Peer(ws, connection)
     timer = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, _handshake_deadline, peer)
     tasks: set[asyncio.Task] = set()

@@ -40,9 +40,27 @@ async def test_wrong_key_in_header_is_refused_before_upgrade(served):
 async def test_revoked_key_is_refused_with_that_reason(served):
     key, info = keys.create_key(served.project.db)
     keys.revoke_key(served.project.db, info.key_id)
-    status, text = await refused_upgrade(served, {"Cookie": f"api_key={key}"})
+    status, text = await refused_upgrade(served, {"Authorization": f"Bearer {key}"})
     assert status == 401
     assert "revoked" in text
+
+
+async def test_a_wrong_cookie_is_a_connection_without_a_key(served):
+    """A browser cannot read a refused upgrade: the socket opens, and the protocol says
+    what is missing; a right key in the auth frame still gets in."""
+    key, info = keys.create_key(served.project.db)
+    keys.revoke_key(served.project.db, info.key_id)
+    ws = await served.http.ws_connect(served.ws_url, headers={"Cookie": f"api_key={key}"})
+    await ws.send_bytes(msgpack.packb({"id": 1, "cmd": "hello", "args": {}}))
+    closing = await ws.receive()
+    assert closing.data == 4401
+    assert "not authenticated" in closing.extra
+    ws = await served.http.ws_connect(served.ws_url, headers={"Cookie": "api_key=sk-nope"})
+    await ws.send_bytes(msgpack.packb({"cmd": "auth", "api_key": served.api_key}))
+    await ws.send_bytes(msgpack.packb({"id": 1, "cmd": "ping"}))
+    closing = await ws.receive()
+    assert closing.data == 1002  # got in: the ping before hello is the only fault
+    await ws.close()
 
 
 async def test_key_of_another_project_is_refused(served, tmp_path):

@@ -290,7 +290,8 @@ async def test_a_close_code_from_the_socket_stops_or_reconnects_the_client(until
         await client.open_notebook("other.ipynb")
     await asyncio.sleep(0.05)
     assert server.connectors_called == 3  # a refusal is not retried
-    assert states[-1][0] == "stopped" and "revoked" in states[-1][1]
+    assert states[-1][0] == "stopped"
+    assert "revoked" in states[-1][1]
 
 
 async def test_a_text_frame_during_hello_is_a_connect_error():

@@ -1,0 +1,201 @@
+"""The compute worker's Python (worker.js): join the project as a compute client and
+serve every notebook the server assigns, each with a kernel worker of its own.
+
+The page learns everything through ``post``: ``status`` messages (throttled) with the
+connection, the notebooks served, their kernels and queues, and recent problems; one
+``ready`` message the first time the worker is connected and a kernel is up; ``error``
+when connecting fails (``needsKey`` when a key would help). The page sends back
+``{op: "connect", apiKey}``, ``{op: "control", id, path, action}`` (interrupt, restart:
+the same control a collaborator sends through the server) and ``{op: "disconnect"}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from typing import Any
+
+from ..client import Client, connect
+from ..client.config import resolve_config
+from ..client.errors import AuthError, ClientError
+from ..worker.service import ComputeWorker
+from .kernel_worker import KernelPool, Spawn
+from .websocket import connect_browser
+
+log = logging.getLogger(__name__)
+
+STATUS_INTERVAL = 0.1
+"""Least time between two status messages to the page (seconds)."""
+CONTROL_ACTIONS = ("interrupt", "restart")
+
+
+def features(isolated: bool) -> dict[str, dict[str, Any]]:
+    """What this page can do, and why not where it cannot."""
+    no_isolation = (
+        "the page is not cross-origin isolated (it needs the COOP/COEP headers the project"
+        " server sends), so there is no shared memory"
+    )
+    return {
+        "stdin": {"on": isolated, "why": "" if isolated else no_isolation},
+        "interrupt": {"on": isolated, "why": "" if isolated else no_isolation},
+        "files": {"on": False, "why": "the project's files are not mounted in this version"},
+    }
+
+
+class BrowserCompute:
+    def __init__(self, config: dict[str, Any], post: Any, spawn: Spawn, js_config: Any) -> None:
+        import js
+
+        self.config = config
+        self._post = post
+        self.isolated = bool(js.crossOriginIsolated)
+        self.client_id = f"compute-browser-{uuid.uuid4().hex}"
+        self.connection = {"state": "disconnected", "detail": ""}
+        self.client: Client | None = None
+        self.pool = KernelPool(spawn, js_config, spare=1, on_change=self.changed)
+        self.worker = ComputeWorker(self.pool.kernel, on_change=self.changed)
+        self._serving: asyncio.Task | None = None
+        self._started = time.perf_counter()
+        self._ready_sent = False
+        self._status_due: asyncio.TimerHandle | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    # --- the connection ----------------------------------------------------------------
+
+    async def connect(self, api_key: str | None) -> bool:
+        """Connect (once at a time); False, with an error posted, when that fails."""
+        if self.client is not None:
+            return True
+        self._set_connection("connecting")
+        try:
+            server_config = resolve_config(
+                self.config["server"],
+                self.config["projectId"],
+                api_key or None,
+                self.config["basePath"],
+                environ={},
+                key_optional=True,
+            )
+            self.client = await connect(
+                kind="compute",
+                client_id=self.client_id,
+                connector=connect_browser,
+                config=server_config,
+                **self.worker.handlers(),
+            )
+        except ClientError as error:
+            self._set_connection("disconnected", str(error))
+            refused = isinstance(error, AuthError) or (api_key is None and "cookie" in str(error))
+            self.post(
+                {"type": "error", "phase": "connect", "message": str(error), "needsKey": refused}
+            )
+            return False
+        self.client.on_state(self._set_connection)
+        self._set_connection("connected")
+        self._serving = asyncio.ensure_future(self.worker.serve(self.client))
+        return True
+
+    async def disconnect(self) -> None:
+        if self._serving is not None:
+            self._serving.cancel()
+            await asyncio.gather(self._serving, return_exceptions=True)
+            self._serving = None
+        if self.client is not None:
+            await self.client.close()
+            self.client = None
+        self._set_connection("disconnected", "disconnected from this page")
+
+    def _set_connection(self, state: str, detail: str = "") -> None:
+        self.connection = {"state": state, "detail": detail}
+        if state == "reconnecting":
+            self.worker.record_error(f"connection lost: {detail}")
+        self.changed()
+
+    # --- the page ------------------------------------------------------------------------
+
+    def page_message(self, data: Any) -> None:
+        message = data.to_py()
+        op = message.get("op")
+        if op == "connect":
+            self._spawn(self.connect(message.get("apiKey")))
+        elif op == "disconnect":
+            self._spawn(self.disconnect())
+        elif op == "control":
+            self._spawn(self._control(message))
+
+    def _spawn(self, coroutine) -> None:
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _control(self, message: dict[str, Any]) -> None:
+        answer: dict[str, Any] = {"type": "control", "id": message.get("id")}
+        action = message.get("action")
+        try:
+            if action not in CONTROL_ACTIONS:
+                raise ValueError(f"unknown action {action!r}: one of {', '.join(CONTROL_ACTIONS)}")
+            answer["result"] = await self.worker.control(
+                str(message.get("path")), {"action": action}
+            )
+        except Exception as error:
+            answer["error"] = str(error)
+            self.worker.record_error(f"{action} failed: {error}", message.get("path"))
+        self.post(answer)
+
+    def post(self, message: dict[str, Any]) -> None:
+        import js
+        from pyodide.ffi import to_js
+
+        self._post(to_js(message, dict_converter=js.Object.fromEntries))
+
+    def changed(self) -> None:
+        """Something the page shows may have changed: post the status soon."""
+        if self._status_due is None:
+            loop = asyncio.get_event_loop()
+            self._status_due = loop.call_later(STATUS_INTERVAL, self._post_status)
+
+    def _post_status(self) -> None:
+        self._status_due = None
+        status = self.status()
+        self.post({"type": "status", "status": status})
+        kernel_up = any(k["state"] == "ready" for k in status["spare_kernels"]) or any(
+            n["kernel"] in ("idle", "busy") for n in status["notebooks"]
+        )
+        if not self._ready_sent and self.connection["state"] == "connected" and kernel_up:
+            self._ready_sent = True
+            self.post(
+                {
+                    "type": "ready",
+                    "ms": (time.perf_counter() - self._started) * 1000,
+                    "kernel": self.kernel_report(),
+                }
+            )
+
+    def kernel_report(self) -> dict[str, Any]:
+        reports = [k.report for k in self.pool.spares if k.state == "ready"]
+        reports += [
+            service.kernel.report
+            for service in self.worker.services.values()
+            if service.kernel.report
+        ]
+        return reports[0] if reports else {}
+
+    def status(self) -> dict[str, Any]:
+        return {
+            "project": self.config["projectId"],
+            "server": self.config["server"],
+            "client_id": self.client_id,
+            "connection": self.connection,
+            "features": features(self.isolated),
+            "spare_kernels": self.pool.status(),
+            **self.worker.status(),
+        }
+
+
+async def start(config: Any, api_key: str | None, post: Any, spawn: Spawn) -> BrowserCompute:
+    """Boot the compute worker's Python and try to connect (see ``BrowserCompute.connect``)."""
+    compute = BrowserCompute(config.to_py(), post, spawn, config)
+    await compute.connect(api_key)
+    return compute

@@ -1,0 +1,117 @@
+"""The inside of a kernel worker (kernel.js): one IPython kernel, cells one at a time.
+
+Messages come from the compute worker (``{op: "execute", code}``) and go back as the
+kernel's wire events, batched for streams like a native kernel process's. The worker's
+JavaScript gives two synchronous helpers when the page is cross-origin isolated:
+``read_stdin()`` blocks on the shared stdin slot (None when interrupted first), and the
+interrupt buffer, which Pyodide polls while Python runs.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from ..kernel.batching import StreamBatcher
+from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
+from ..kernel.wire import event_to_wire
+
+HOME = "/home/project"
+"""The notebooks' working directory, where the project's files will be mounted."""
+WARM_UP = "1 + 1"
+
+
+class KernelSide:
+    def __init__(
+        self, post: Callable[[Any], None], read_stdin: Any | None, interrupt_buffer: Any | None
+    ) -> None:
+        from ..kernel import Kernel
+
+        self._post = post
+        self._interrupt_buffer = interrupt_buffer
+        self._batcher = StreamBatcher(self._send)
+        self._read_stdin = read_stdin
+        self.kernel = Kernel(stdin=self._ask if read_stdin is not None else None, cwd=HOME)
+
+    def _send(self, message: dict[str, Any]) -> None:
+        import js
+        from pyodide.ffi import to_js
+
+        self._post(to_js(message, dict_converter=js.Object.fromEntries))
+
+    def _ask(self, prompt: str, password: bool) -> str:
+        self._batcher.emit(InputRequest(prompt, password))
+        assert self._read_stdin is not None
+        value = self._read_stdin()
+        if value is None:
+            raise KeyboardInterrupt
+        return str(value)
+
+    async def handle(self, data: Any) -> None:
+        """One message from the compute worker (JS calls this; a JsProxy comes in)."""
+        message = data.to_py()
+        if message.get("op") != "execute":
+            return
+        try:
+            reply = await self.kernel.execute(str(message.get("code", "")), self._batcher.emit)
+        except KeyboardInterrupt:
+            self._batcher.emit(Output(INTERRUPTED_EARLY))
+            reply = ExecuteReply("error", None)
+        finally:
+            # an interrupt that comes after the cell ended has nothing to stop
+            if self._interrupt_buffer is not None:
+                self._interrupt_buffer[0] = 0
+        self._batcher.flush()
+        self._send(event_to_wire(reply))
+
+
+async def start(post: Any, read_stdin: Any | None, interrupt_buffer: Any | None) -> KernelSide:
+    """Start the kernel, warm it up and tell the compute worker it is ready."""
+    import time
+
+    import IPython
+    import pyodide_js
+
+    started = time.perf_counter()
+    os.makedirs(HOME, exist_ok=True)
+    warm_up = await _warm_up()
+    side = KernelSide(post, read_stdin, interrupt_buffer)
+    side._send(
+        {
+            "type": "ready",
+            "python": sys.version.split()[0],
+            "pyodide": str(pyodide_js.version),
+            "ipython": IPython.__version__,
+            "warm_up": warm_up,
+            "kernel_ms": (time.perf_counter() - started) * 1000,
+            "heap_bytes": heap_bytes(),
+            "stdin": read_stdin is not None,
+            "interrupt": interrupt_buffer is not None,
+        }
+    )
+    return side
+
+
+async def _warm_up() -> dict[str, Any]:
+    """Run one cell in a throwaway kernel: the first cell of a process pays for IPython's
+    lazy imports and compiler set-up, which should not land on a user's first cell, and
+    the user's kernel starts from a clean namespace at [1]."""
+    from ..kernel import Kernel
+
+    outputs: list[dict[str, Any]] = []
+
+    def collect(event: Any) -> None:
+        if isinstance(event, Output):
+            outputs.append(event.output)
+
+    reply = await Kernel(cwd=HOME).execute(WARM_UP, collect)
+    return {"code": WARM_UP, "status": reply.status, "outputs": outputs}
+
+
+def heap_bytes() -> int:
+    """The size of this Pyodide's WebAssembly memory."""
+    import pyodide_js
+
+    return int(pyodide_js._module.HEAPU8.length)

@@ -1,0 +1,41 @@
+// The compute worker's handle on one kernel worker: spawn it with its shared memory,
+// pass messages, interrupt, answer input(), terminate. Python (browser/kernel_worker.py)
+// drives it; this is only the part that needs JavaScript's own objects.
+
+const STDIN_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+
+export function spawnKernel(config, onMessage) {
+  const worker = new Worker(new URL("kernel.js", import.meta.url), { type: "module" });
+  // Shared memory exists only when the page is cross-origin isolated.
+  const shared = self.crossOriginIsolated;
+  const interrupt = shared ? new Uint8Array(new SharedArrayBuffer(1)) : null;
+  const stdin = shared ? new Int32Array(new SharedArrayBuffer(8 + STDIN_BYTES)) : null;
+  worker.addEventListener("message", ({ data }) => onMessage(data));
+  worker.addEventListener("error", (event) => {
+    event.preventDefault();
+    onMessage({ type: "error", phase: "kernel", message: event.message || "the kernel worker failed" });
+  });
+  worker.postMessage({ config, interrupt, stdin });
+  return {
+    shared,
+    send: (message) => worker.postMessage(message),
+    /** SIGINT into Pyodide's interrupt buffer; false when there is none. */
+    interrupt() {
+      if (!interrupt) return false;
+      interrupt[0] = 2;
+      return true;
+    },
+    /** Hand input() its line; false when it does not fit or there is no slot. */
+    writeStdin(text) {
+      const bytes = encoder.encode(text);
+      if (!stdin || bytes.length > STDIN_BYTES) return false;
+      new Uint8Array(stdin.buffer, 8, bytes.length).set(bytes);
+      Atomics.store(stdin, 1, bytes.length);
+      Atomics.store(stdin, 0, 1);
+      Atomics.notify(stdin, 0);
+      return true;
+    },
+    terminate: () => worker.terminate(),
+  };
+}

@@ -1,0 +1,43 @@
+// A kernel worker: one IPython kernel in its own Pyodide, for one notebook. The compute
+// worker (worker.js) spawns it, sends it cells, and reaches it while a cell runs through
+// shared memory: the interrupt buffer, and the stdin slot that input() waits on.
+import { bootPyodide, summarize } from "./pyodide-boot.js";
+
+const post = (message) => self.postMessage(message);
+const decoder = new TextDecoder();
+
+/** input(): wait for the compute worker to fill the stdin slot ([state, length, bytes]);
+ * null when an interrupt comes first. */
+function stdinReader(slot, interrupt) {
+  return () => {
+    while (Atomics.load(slot, 0) === 0) {
+      Atomics.wait(slot, 0, 0, 50);
+      if (interrupt[0] !== 0) {
+        interrupt[0] = 0;
+        return null;
+      }
+    }
+    const bytes = new Uint8Array(slot.buffer, 8, Atomics.load(slot, 1));
+    const text = decoder.decode(bytes.slice());
+    Atomics.store(slot, 0, 0);
+    return text;
+  };
+}
+
+async function boot({ config, interrupt, stdin }) {
+  const pyodide = await bootPyodide(config, config.wheels.kernel, post);
+  if (interrupt) pyodide.setInterruptBuffer(interrupt);
+  const side = await pyodide
+    .pyimport("cocalc_compute_wasm.browser.kernel_side")
+    .start(post, stdin ? stdinReader(stdin, interrupt) : null, interrupt ?? null);
+  self.addEventListener("message", ({ data }) => side.handle(data));
+}
+
+self.addEventListener(
+  "message",
+  ({ data }) =>
+    boot(data).catch((error) =>
+      post({ type: "error", phase: error.phase ?? "kernel", message: summarize(error) }),
+    ),
+  { once: true },
+);
