@@ -2,11 +2,13 @@
 // pass messages, interrupt, answer input(), terminate. Python (browser/kernel_worker.py)
 // drives it; this is only the part that needs JavaScript's own objects.
 
+import { moduleWorker } from "./module-worker.js";
+
 const STDIN_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 
 export function spawnKernel(config, onMessage) {
-  const worker = new Worker(new URL("kernel.js", import.meta.url), { type: "module" });
+  const worker = moduleWorker(new URL("kernel.js", import.meta.url));
   // Shared memory exists only when the page is cross-origin isolated.
   const shared = self.crossOriginIsolated;
   const interrupt = shared ? new Uint8Array(new SharedArrayBuffer(1)) : null;

@@ -24,12 +24,18 @@ function stdinReader(slot, interrupt) {
   };
 }
 
+/** Block this worker for `ms` without spinning (time.sleep in Pyodide busy-waits). */
+function sleeper() {
+  const cell = new Int32Array(new SharedArrayBuffer(4));
+  return (ms) => Atomics.wait(cell, 0, 0, ms);
+}
+
 async function boot({ config, interrupt, stdin }) {
   const pyodide = await bootPyodide(config, config.wheels.kernel, post);
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   const side = await pyodide
     .pyimport("cocalc_compute_wasm.browser.kernel_side")
-    .start(post, stdin ? stdinReader(stdin, interrupt) : null, interrupt ?? null);
+    .start(post, stdin ? stdinReader(stdin, interrupt) : null, interrupt ?? null, interrupt ? sleeper() : null);
   self.addEventListener("message", ({ data }) => side.handle(data));
 }
 

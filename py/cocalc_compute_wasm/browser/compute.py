@@ -54,13 +54,13 @@ class BrowserCompute:
         self.client_id = f"compute-browser-{uuid.uuid4().hex}"
         self.connection = {"state": "disconnected", "detail": ""}
         self.client: Client | None = None
-        self.pool = KernelPool(spawn, js_config, spare=1, on_change=self.changed)
-        self.worker = ComputeWorker(self.pool.kernel, on_change=self.changed)
         self._serving: asyncio.Task | None = None
         self._started = time.perf_counter()
         self._ready_sent = False
         self._status_due: asyncio.TimerHandle | None = None
         self._tasks: set[asyncio.Task] = set()
+        self.pool = KernelPool(spawn, js_config, spare=1, on_change=self.changed)
+        self.worker = ComputeWorker(self.pool.kernel, on_change=self.changed)
 
     # --- the connection ----------------------------------------------------------------
 

@@ -4,19 +4,25 @@ Messages come from the compute worker (``{op: "execute", code}``) and go back as
 kernel's wire events, batched for streams like a native kernel process's. The worker's
 JavaScript gives two synchronous helpers when the page is cross-origin isolated:
 ``read_stdin()`` blocks on the shared stdin slot (None when interrupted first), and the
-interrupt buffer, which Pyodide polls while Python runs.
+interrupt buffer, which Pyodide polls while Python runs. Pyodide's ``time.sleep`` spins
+without looking at that buffer, so it is replaced by one that waits in short slices on
+``wait_ms`` (an ``Atomics.wait``) and stops at an interrupt.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+import time
 from collections.abc import Callable
 from typing import Any
 
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
+
+SLEEP_SLICE = 0.05
+"""Longest uninterruptible stretch of a sleeping cell (seconds)."""
 
 HOME = "/home/project"
 """The notebooks' working directory, where the project's files will be mounted."""
@@ -67,13 +73,35 @@ class KernelSide:
         self._send(event_to_wire(reply))
 
 
-async def start(post: Any, read_stdin: Any | None, interrupt_buffer: Any | None) -> KernelSide:
-    """Start the kernel, warm it up and tell the compute worker it is ready."""
-    import time
+def interruptible_sleep(wait_ms: Callable[[float], Any], interrupt_buffer: Any) -> Callable:
+    """A ``time.sleep`` that an interrupt stops, as SIGINT stops it in CPython."""
 
+    def sleep(seconds: float) -> None:
+        if not isinstance(seconds, int | float):
+            raise TypeError(
+                f"'{type(seconds).__name__}' object cannot be interpreted as an integer"
+            )
+        if seconds < 0:
+            raise ValueError("sleep length must be non-negative")
+        deadline = time.monotonic() + seconds
+        while (left := deadline - time.monotonic()) > 0:
+            wait_ms(min(left, SLEEP_SLICE) * 1000)
+            if interrupt_buffer[0] != 0:
+                interrupt_buffer[0] = 0
+                raise KeyboardInterrupt
+
+    return sleep
+
+
+async def start(
+    post: Any, read_stdin: Any | None, interrupt_buffer: Any | None, wait_ms: Any | None
+) -> KernelSide:
+    """Start the kernel, warm it up and tell the compute worker it is ready."""
     import IPython
     import pyodide_js
 
+    if wait_ms is not None and interrupt_buffer is not None:
+        time.sleep = interruptible_sleep(wait_ms, interrupt_buffer)
     started = time.perf_counter()
     os.makedirs(HOME, exist_ok=True)
     warm_up = await _warm_up()

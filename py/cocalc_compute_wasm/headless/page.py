@@ -1,13 +1,16 @@
-"""Follow the compute page's boot from outside the browser.
+"""Drive the compute page from outside the browser.
 
-The page publishes its progress in `window.cocalcCompute` ({state, phases, result,
-error}); polling it is how the demo and the browser tests see what a person would see.
+The page publishes what it shows in `window.cocalcCompute` ({state, phases, result,
+error, status}); polling it is how the headless worker, the demo and the browser tests
+see what a person would see. The key goes in as the page's HttpOnly `api_key` cookie,
+set through the DevTools protocol: never in a URL, a script or a log.
 """
 
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -17,24 +20,47 @@ class BootOutcome:
     result: dict | None = None
     error: dict | None = None
     status_text: str = ""
+    status: dict | None = None
 
 
-def wait_for_boot(driver, url: str, timeout: float = 120.0) -> BootOutcome:
-    """Open `url` and wait until the page says ready or error (or `timeout` passes)."""
-    driver.get(url)
-    deadline = time.monotonic() + timeout
-    snapshot: dict = {}
-    while time.monotonic() < deadline:
-        snapshot = driver.execute_script("return window.cocalcCompute || null") or {}
-        if snapshot.get("state") in ("ready", "error"):
-            break
-        time.sleep(0.05)
+def set_key_cookie(driver, page_url: str, api_key: str, base_path: str = "/") -> None:
+    """Give the browser the project's key as the server's login would: an HttpOnly cookie."""
+    parts = urlsplit(page_url)
+    driver.execute_cdp_cmd(
+        "Network.setCookie",
+        {
+            "name": "api_key",
+            "value": api_key,
+            "url": f"{parts.scheme}://{parts.netloc}{base_path}",
+            "path": base_path,
+            "httpOnly": True,
+            "sameSite": "Strict",
+        },
+    )
+
+
+def snapshot(driver) -> BootOutcome:
+    state = driver.execute_script("return window.cocalcCompute || null") or {}
     return BootOutcome(
-        state=snapshot.get("state", "booting"),
-        phases=snapshot.get("phases", []),
-        result=snapshot.get("result"),
-        error=snapshot.get("error"),
+        state=state.get("state", "booting"),
+        phases=state.get("phases", []),
+        result=state.get("result"),
+        error=state.get("error"),
         status_text=driver.execute_script(
             "return document.getElementById('status')?.textContent || ''"
         ),
+        status=state.get("status"),
     )
+
+
+def wait_for_boot(driver, url: str | None, timeout: float = 120.0) -> BootOutcome:
+    """Open `url` (None: the page already open) and wait until the page says ready or
+    error (or `timeout` passes)."""
+    if url is not None:
+        driver.get(url)
+    deadline = time.monotonic() + timeout
+    outcome = snapshot(driver)
+    while outcome.state not in ("ready", "error") and time.monotonic() < deadline:
+        time.sleep(0.05)
+        outcome = snapshot(driver)
+    return outcome

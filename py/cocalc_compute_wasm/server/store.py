@@ -64,7 +64,9 @@ def open_database(project_dir: Path) -> sqlite3.Connection:
     state_dir = project_dir / STATE_DIR
     try:
         state_dir.mkdir(exist_ok=True)
-        db = sqlite3.connect(state_dir / DATABASE, isolation_level=None)
+        # The server may run on another thread than the one that opened the project (a
+        # background server for a synchronous caller); SQLite itself is serialized.
+        db = sqlite3.connect(state_dir / DATABASE, isolation_level=None, check_same_thread=False)
         db.execute("PRAGMA journal_mode=WAL")
         db.execute("PRAGMA synchronous=FULL")
         db.execute("PRAGMA busy_timeout=5000")

@@ -19,6 +19,10 @@ START_TIMEOUT = 60.0
 
 
 class KernelProcess:
+    """A kernel in a child process (`kernel_process`): a SIGINT reaches any cell."""
+
+    interruptible = True
+
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
         self._process: asyncio.subprocess.Process | None = None

@@ -36,7 +36,11 @@ class KernelDied(Exception):
 
 class KernelHost(Protocol):
     """One kernel the runner drives. ``execute`` raises KernelDied when the kernel ends
-    under it; ``interrupt`` and ``send_stdin`` never wait."""
+    under it; ``interrupt`` and ``send_stdin`` never wait. ``interruptible`` is False
+    where an interrupt cannot reach a running cell (a browser without shared memory)."""
+
+    @property
+    def interruptible(self) -> bool: ...
 
     async def start(self) -> None: ...
 
@@ -132,7 +136,7 @@ class NotebookService:
             self.kernel.interrupt()
             self.runner.interrupt()
             self._pump()
-            return {"interrupted": True}
+            return {"interrupted": self.kernel.interruptible}
         if action == "restart":
             self.runner.restart(self.now())
             self._pump()
