@@ -1,56 +1,68 @@
-"""The walking skeleton in a real browser: our wheel, served by our server, installed by
-Pyodide in a module worker, in headless Chromium."""
+"""The compute page boots in a real browser: Pyodide in module workers, our wheels from
+our server, connected to the project, with a kernel ready."""
 
 import shutil
 
 from cocalc_compute_wasm import __version__
-from cocalc_compute_wasm.headless.page import wait_for_boot
-from cocalc_compute_wasm.server import BrowserDist, make_app
+from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
+from cocalc_compute_wasm.server import BrowserDist, keys, make_app
 from cocalc_compute_wasm.server.background import serve_in_thread
 
 
-def test_page_boots_our_exact_version_cross_origin_isolated(project, dist, chromium):
-    with serve_in_thread(make_app(project, dist)) as origin:
-        outcome = wait_for_boot(chromium, f"{origin}/")
-    assert outcome.state == "ready", outcome
-    assert outcome.result["version"] == __version__
-    assert outcome.result["crossOriginIsolated"] is True
-    assert outcome.result["python"].startswith("3.14.")
-    assert outcome.result["pyodide"] == dist.pyodide_version
-    assert f"cocalc-compute-wasm=={__version__}" in outcome.result["installed"]
-    assert [p["phase"] for p in outcome.phases] == ["runtime", "packages", "import", "kernel"]
-    kernel = outcome.result["kernel"]
+def test_page_boots_connects_and_readies_a_kernel(compute_page, dist):
+    boot = compute_page.boot
+    assert boot.result["crossOriginIsolated"] is True
+    kernel = boot.result["kernel"]
+    assert kernel["python"].startswith("3.14.")
+    assert kernel["pyodide"] == dist.pyodide_version
     assert kernel["warm_up"]["status"] == "ok"
-    assert kernel["warm_up"]["outputs"] == [
-        {
-            "output_type": "execute_result",
-            "execution_count": 1,
-            "data": {"text/plain": "2"},
-            "metadata": {},
-        }
-    ]
-    assert "IPython" in outcome.status_text
-    assert "(1 + 1 = 2)" in outcome.status_text
-    assert chromium.execute_script("return window.crossOriginIsolated") is True
-    assert f"cocalc-compute-wasm {__version__}" in outcome.status_text
+    assert kernel["warm_up"]["outputs"][0]["data"] == {"text/plain": "2"}
+    assert [p["phase"] for p in boot.phases] == ["runtime", "packages", "connect"]
+    assert "IPython" in boot.status_text
+    status = compute_page.status()
+    assert status["connection"]["state"] == "connected"
+    assert status["project"] == compute_page.served.project_id
+    assert all(f["on"] for name, f in status["features"].items() if name != "files")
+    driver = compute_page.driver
+    assert driver.execute_script("return window.cocalcComputeHandle.config.version") == __version__
+    # the key was a cookie the page's scripts cannot read
+    assert driver.execute_script("return document.cookie") == ""
 
 
 def test_page_under_a_base_path(project, dist, chromium):
+    api_key, _ = keys.create_key(project.db)
     with serve_in_thread(make_app(project, dist, "/lab/compute/")) as origin:
-        outcome = wait_for_boot(chromium, f"{origin}/lab/compute/")
+        page = f"{origin}/lab/compute/{project.project_id}/compute/"
+        set_key_cookie(chromium, page, api_key, "/lab/compute/")
+        outcome = wait_for_boot(chromium, page)
     assert outcome.state == "ready", outcome
 
 
-def test_missing_wheel_is_a_clear_error(project, dist, chromium, tmp_path):
+def test_without_a_key_the_page_asks_for_one(served_project, chromium):
+    outcome = wait_for_boot(chromium, served_project.page_url)
+    assert outcome.state == "error"
+    assert outcome.error["needsKey"] is True
+    assert "needs an API key" in outcome.status_text
+    form = chromium.find_element("id", "key-form")
+    assert form.is_displayed()
+    chromium.find_element("id", "api-key").send_keys(served_project.api_key)
+    form.submit()
+    outcome = wait_for_boot(chromium, None)
+    assert outcome.state == "ready", outcome
+    assert not form.is_displayed()
+
+
+def test_missing_wheel_is_a_clear_error(served_project, dist, chromium, tmp_path):
     broken = tmp_path / "web"
     shutil.copytree(dist.root, broken)
-    for wheel in (broken / "wheels").glob("cocalc_compute_wasm-*.whl"):
+    for wheel in (broken / "wheels").glob("diff_match_patch-*.whl"):
         wheel.unlink()
+    project = served_project.project
     with serve_in_thread(make_app(project, BrowserDist.open(broken))) as origin:
-        outcome = wait_for_boot(chromium, f"{origin}/")
+        page = f"{origin}/{project.project_id}/compute/"
+        set_key_cookie(chromium, page, served_project.api_key)
+        outcome = wait_for_boot(chromium, page)
     assert outcome.state == "error"
     assert outcome.error["phase"] == "packages"
-    assert "cocalc-compute-wasm" in outcome.error["message"]
-    assert "installing packages" in outcome.status_text
-    assert "cocalc-compute-wasm" in outcome.status_text
-    assert f"cannot install cocalc-compute-wasm[kernel]=={__version__}" in outcome.error["message"]
+    assert "diff_match_patch" in outcome.error["message"]
+    assert 'Failed in phase "packages"' in outcome.status_text

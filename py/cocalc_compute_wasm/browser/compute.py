@@ -21,6 +21,7 @@ from ..client import Client, connect
 from ..client.config import resolve_config
 from ..client.errors import AuthError, ClientError
 from ..worker.service import ComputeWorker
+from .heap import heap_bytes
 from .kernel_worker import KernelPool, Spawn
 from .websocket import connect_browser
 
@@ -170,6 +171,8 @@ class BrowserCompute:
                     "type": "ready",
                     "ms": (time.perf_counter() - self._started) * 1000,
                     "kernel": self.kernel_report(),
+                    "worker_heap_bytes": heap_bytes(),
+                    "crossOriginIsolated": self.isolated,
                 }
             )
 

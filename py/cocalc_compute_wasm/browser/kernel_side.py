@@ -20,6 +20,7 @@ from typing import Any
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
+from .heap import heap_bytes
 
 SLEEP_SLICE = 0.05
 """Longest uninterruptible stretch of a sleeping cell (seconds)."""
@@ -136,10 +137,3 @@ async def _warm_up() -> dict[str, Any]:
 
     reply = await Kernel(cwd=HOME).execute(WARM_UP, collect)
     return {"code": WARM_UP, "status": reply.status, "outputs": outputs}
-
-
-def heap_bytes() -> int:
-    """The size of this Pyodide's WebAssembly memory."""
-    import pyodide_js
-
-    return int(pyodide_js._module.HEAPU8.length)

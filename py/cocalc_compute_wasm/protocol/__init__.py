@@ -53,6 +53,7 @@ Close codes (CloseCode)
 -----------------------
 =====  =====================  =============================================================
 1000   NORMAL                 orderly close by either side
+1001   GOING_AWAY             the server is shutting down; reconnect to its next start
 1002   PROTOCOL_ERROR         not msgpack, not a map, wrong shape or types, a frame the
                               state forbids (before hello, second hello, response to an
                               unknown id, request id reused while pending, ...)

@@ -21,6 +21,8 @@ class CloseCode(IntEnum):
 
     NORMAL = 1000
     """Orderly close by either side."""
+    GOING_AWAY = 1001
+    """The server is shutting down; the client may reconnect to its next start."""
     PROTOCOL_ERROR = 1002
     """Malformed frame, wrong frame shape, or a frame the connection's state forbids."""
     UNSUPPORTED_DATA = 1003

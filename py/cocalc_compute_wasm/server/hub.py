@@ -9,7 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 from ..notebook import InvalidNotebook
-from ..protocol import DEFAULT_LIMITS, ErrorCode, FrameLimits, Request
+from ..protocol import DEFAULT_LIMITS, CloseCode, ErrorCode, FrameLimits, Request
 from ..sync import NOTEBOOK, Accepted, ClientPatch, Duplicate, InvalidLog, SyncError
 from .doc_store import DocumentStore
 from .paths import PathRefused, project_path, relative_name
@@ -74,10 +74,16 @@ class Hub:
         self._poller = asyncio.ensure_future(self._poll_disk())
 
     async def stop(self) -> None:
+        """Save every notebook and say goodbye to every client (they reconnect to the
+        server's next start), so that a shutdown does not wait on open sockets."""
         if self._poller:
             self._poller.cancel()
         for session in list(self.sessions.values()):
             session.save_now()
+        peers = list(self.peers.values())
+        for peer in peers:
+            peer.close(CloseCode.GOING_AWAY, "the project server is shutting down")
+        await asyncio.gather(*(peer.closing() for peer in peers), return_exceptions=True)
 
     async def _poll_disk(self) -> None:
         while True:
