@@ -7,14 +7,14 @@ const post = (message) => self.postMessage(message);
 const decoder = new TextDecoder();
 
 /** input(): wait for the compute worker to fill the stdin slot ([state, length, bytes]);
- * null when an interrupt comes first. */
+ * undefined (None in Python) when an interrupt comes first. */
 function stdinReader(slot, interrupt) {
   return () => {
     while (Atomics.load(slot, 0) === 0) {
       Atomics.wait(slot, 0, 0, 50);
       if (interrupt[0] !== 0) {
         interrupt[0] = 0;
-        return null;
+        return undefined;
       }
     }
     const bytes = new Uint8Array(slot.buffer, 8, Atomics.load(slot, 1));
@@ -35,7 +35,9 @@ async function boot({ config, interrupt, stdin }) {
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   const side = await pyodide
     .pyimport("cocalc_compute_wasm.browser.kernel_side")
-    .start(post, stdin ? stdinReader(stdin, interrupt) : null, interrupt ?? null, interrupt ? sleeper() : null);
+    // undefined, not null: Pyodide gives Python None for undefined (null is jsnull)
+    .start(post, stdin ? stdinReader(stdin, interrupt) : undefined, interrupt ?? undefined,
+      interrupt ? sleeper() : undefined);
   self.addEventListener("message", ({ data }) => side.handle(data));
 }
 

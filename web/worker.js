@@ -10,7 +10,7 @@ const post = (message) => self.postMessage(message);
 async function boot({ config, apiKey }) {
   const pyodide = await bootPyodide(config, config.wheels.worker, post);
   const compute = await phase(post, "connect", `project ${config.projectId}`, () =>
-    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? null, post, spawnKernel),
+    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawnKernel),
   );
   self.addEventListener("message", ({ data }) => compute.page_message(data));
 }

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import logging
+import os
 import signal
 import sys
 import time
@@ -80,16 +81,18 @@ def cmd_keys(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from .demo import run_demo
 
-    return asyncio.run(run_demo(args.dist, args.timeout))
+    return asyncio.run(run_demo(args.dist, args.timeout, native=args.native))
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.headless:
+        from .headless.worker import run_headless_worker
+
+        return run_headless_worker(args.server, args.project, args.api_key, args.base_path)
     from .worker.native import run_native_worker
 
-    if not args.native:
-        print("cocalc-compute worker: choose --native (the browser worker comes later)")
-        return 2
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    apply_base_path(args)
     asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
     return 0
 
@@ -97,6 +100,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     from .client.run_all import run_notebook
 
+    apply_base_path(args)
     return asyncio.run(
         run_notebook(args.notebook, args.server, args.project, args.api_key, args.timeout)
     )
@@ -106,6 +110,15 @@ def add_client_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--server", help="project server URL (default: $API_SERVER)")
     parser.add_argument("--project", help="project id (default: $PROJECT_ID)")
     parser.add_argument("--api-key", help="API key (default: $API_KEY)")
+    parser.add_argument(
+        "--base-path", help="URL prefix of the server (default: $BASE_PATH, else /)"
+    )
+
+
+def apply_base_path(args: argparse.Namespace) -> None:
+    """Hand --base-path to clients that take the rest as arguments: as $BASE_PATH."""
+    if args.base_path is not None:
+        os.environ["BASE_PATH"] = args.base_path
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -136,9 +149,17 @@ def build_parser() -> argparse.ArgumentParser:
     keys.set_defaults(func=cmd_keys)
 
     worker = commands.add_parser("worker", help="lend this machine's compute to the project")
-    worker.add_argument("--native", action="store_true", help="run kernels in this CPython host")
+    how = worker.add_mutually_exclusive_group(required=True)
+    how.add_argument("--native", action="store_true", help="run kernels in this CPython host")
+    how.add_argument(
+        "--headless",
+        action="store_true",
+        help="run the browser worker: headless Chromium on the project's compute page",
+    )
     add_client_options(worker)
-    worker.add_argument("--cwd", type=Path, default=Path.cwd(), help="kernels' working directory")
+    worker.add_argument(
+        "--cwd", type=Path, default=Path.cwd(), help="kernels' working directory (--native)"
+    )
     worker.set_defaults(func=cmd_worker)
 
     run = commands.add_parser("run", help="run every code cell of a notebook on the runner")
@@ -147,9 +168,16 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--timeout", type=float, default=600.0, help="seconds for the whole run")
     run.set_defaults(func=cmd_run)
 
-    demo = commands.add_parser("demo", help="run the end-to-end demo in headless Chromium")
+    demo = commands.add_parser(
+        "demo", help="run a sample notebook end to end on the browser worker (headless Chromium)"
+    )
     demo.add_argument("--dist", type=Path, default=None, help="browser build folder")
-    demo.add_argument("--timeout", type=float, default=180.0, help="seconds to wait for boot")
+    demo.add_argument(
+        "--timeout", type=float, default=180.0, help="seconds for the boot, and for the run"
+    )
+    demo.add_argument(
+        "--native", action="store_true", help="run the notebook on the native worker instead"
+    )
     demo.set_defaults(func=cmd_demo)
     return parser
 

@@ -1,19 +1,24 @@
 """The main job (`cocalc-compute demo`): an embedded default project, end to end.
 
-A project server on a fresh project holding a sample notebook; a native compute worker
-joins it; a collaborator runs every cell and prints the outputs as they arrive; then
-headless Chromium opens the compute page and reports what its Pyodide worker booted.
+A project server on a fresh project holding a sample notebook; the browser worker joins
+it (headless Chromium on the project's compute page, as `worker --headless` runs it, or
+the native worker with `--native`); a collaborator runs every cell and prints the outputs
+as they arrive; then what the browser worker booted and holds is summarized.
 """
 
 from __future__ import annotations
 
 import asyncio
+import sys
 import tempfile
+import time
+from contextlib import AsyncExitStack
 from pathlib import Path
 
-from . import __version__
 from .client import connect
+from .client.config import ServerConfig, resolve_config
 from .client.run_all import run_notebook
+from .headless.worker import BrowserWorker, PageError, open_browser_worker
 from .notebook import dumps_ipynb, records_to_ipynb
 from .server import BrowserDist, make_app
 from .server.background import start_site
@@ -49,36 +54,76 @@ def write_sample(project_dir: Path) -> None:
     (project_dir / SAMPLE_NOTEBOOK).write_text(dumps_ipynb(records_to_ipynb(records)))
 
 
-def boot_page(url: str, timeout: float) -> int:
-    """Open the compute page in headless Chromium and print what its worker reported."""
-    from .headless import launch_chromium
-    from .headless.page import wait_for_boot
-
-    with launch_chromium() as driver:
-        outcome = wait_for_boot(driver, url, timeout=timeout)
-    for phase in outcome.phases:
-        took = f"{phase['ms']:.0f} ms" if "ms" in phase else "unfinished"
-        print(f"  phase {phase['phase']:<9} {took:>10}  {phase['detail']}")
-    print(f"page: {outcome.status_text}")
-    if outcome.state != "ready":
-        return 1
-    result = outcome.result
-    print(
-        f"browser worker reported cocalc-compute-wasm {result['version']} "
-        f"(Python {result['python']}, Pyodide {result['pyodide']}, "
-        f"crossOriginIsolated={result['crossOriginIsolated']}, "
-        f"page open to ready {result['elapsedMs'] / 1000:.2f} s)"
-    )
-    warm_up = result["kernel"]["warm_up"]
-    print(
-        f"browser kernel: IPython {result['kernel']['ipython']}, {warm_up['code']} ->"
-        f" {warm_up['outputs'][0]['data']['text/plain']}"
-    )
-    print(f"installed in the browser kernel: {', '.join(result['installed'])}")
-    return 0 if result["version"] == __version__ else 1
+def mib(size: int | None) -> str:
+    return "?" if size is None else f"{size / 2**20:.1f} MiB"
 
 
-async def run_demo(dist_dir: Path | None, seconds: float) -> int:
+def settled_status(worker: BrowserWorker, seconds: float = 2.0) -> dict:
+    """The page's status once no cell runs (the page posts it a moment after a change)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        status = worker.snapshot().status or {}
+        busy = any(nb["running"] or nb["kernel"] == "busy" for nb in status.get("notebooks", []))
+        if not busy or time.monotonic() > deadline:
+            return status
+        time.sleep(0.1)
+
+
+def summary(worker: BrowserWorker) -> list[str]:
+    """What a person lending a browser wants to know: how long it took, what runs there,
+    how much memory it holds, and what it serves now."""
+    result = worker.boot.result or {}
+    kernel = result.get("kernel", {})
+    version = worker.driver.execute_script("return window.cocalcComputeHandle.config.version")
+    status = settled_status(worker)
+    phases = ", ".join(f"{p['phase']} {p.get('ms', 0) / 1000:.2f} s" for p in worker.boot.phases)
+    warm_up = kernel.get("warm_up") or {}
+    served = [f"{nb['path']} (kernel {nb['kernel']})" for nb in status.get("notebooks", [])]
+    lines = [
+        f"page open to ready  {worker.ready_seconds:.2f} s ({phases})",
+        f"runs               cocalc-compute-wasm {version}, IPython {kernel.get('ipython')},"
+        f" Python {kernel.get('python')}, Pyodide {kernel.get('pyodide')}"
+        f" (crossOriginIsolated={result.get('crossOriginIsolated')})",
+        f"kernel             IPython started and warmed up in {kernel.get('kernel_ms', 0):.0f} ms"
+        f" (warm-up cell {warm_up.get('status')})",
+        f"heap               worker {mib(result.get('worker_heap_bytes'))},"
+        f" kernel {mib(kernel.get('heap_bytes'))} (at ready)",
+        f"serving            {', '.join(served) or 'nothing'}",
+    ]
+    lines += [
+        f"problem            {e.get('path') or ''} {e['message']}" for e in status.get("errors", [])
+    ]
+    return lines
+
+
+async def attach_native(stack: AsyncExitStack, project_dir: Path, config: ServerConfig) -> None:
+    worker = NativeWorker(project_dir)
+    compute = await connect(config=config, kind="compute", **worker.handlers())
+    stack.push_async_callback(compute.close)
+    serving = asyncio.ensure_future(worker.serve(compute))
+
+    async def stop_serving() -> None:
+        serving.cancel()
+        await asyncio.gather(serving, return_exceptions=True)
+
+    stack.push_async_callback(stop_serving)
+    print("native compute worker attached (kernels in child processes of this CPython)")
+
+
+async def attach_browser(
+    stack: AsyncExitStack, config: ServerConfig, seconds: float
+) -> BrowserWorker:
+    """Headless Chromium on the compute page; selenium blocks, so it runs in threads."""
+    page = open_browser_worker(config, seconds)
+    print("browser worker: headless Chromium opens the compute page (key in a cookie)")
+    worker = await asyncio.to_thread(page.__enter__)
+    stack.push_async_exit(lambda *exc: asyncio.to_thread(page.__exit__, *exc))
+    assert worker is not None  # None only when asked to stop while booting
+    print(f"browser worker: {worker.boot.status_text}")
+    return worker
+
+
+async def run_demo(dist_dir: Path | None, seconds: float, native: bool = False) -> int:
     dist = BrowserDist.open(dist_dir)
     with tempfile.TemporaryDirectory(prefix="cocalc-compute-demo-") as tmp:
         project_dir = Path(tmp) / "project"
@@ -87,22 +132,28 @@ async def run_demo(dist_dir: Path | None, seconds: float) -> int:
         project = Project.open(project_dir)
         api_key = project.first_start_key()
         site, origin = await start_site(make_app(project, dist), "127.0.0.1", 0)
+        config = resolve_config(origin, project.project_id, api_key, "/", environ={})
         print(f"project server: {origin}/ (project {project.project_id})")
-        worker = NativeWorker(project_dir)
-        compute = await connect(
-            origin, project.project_id, api_key, kind="compute", **worker.handlers()
-        )
-        serving = asyncio.ensure_future(worker.serve(compute))
         try:
-            print(f"native compute worker attached; running {SAMPLE_NOTEBOOK}:")
-            ran = await run_notebook(SAMPLE_NOTEBOOK, origin, project.project_id, api_key, seconds)
-            print(f"{SAMPLE_NOTEBOOK}: {'every cell ran' if ran == 0 else 'FAILED'}")
-            print("compute page in headless Chromium:")
-            booted = await asyncio.to_thread(boot_page, f"{origin}/", seconds)
+            async with AsyncExitStack() as stack:
+                if native:
+                    browser = None
+                    await attach_native(stack, project_dir, config)
+                else:
+                    browser = await attach_browser(stack, config, seconds)
+                print(f"a collaborator runs {SAMPLE_NOTEBOOK}:")
+                ran = await run_notebook(
+                    SAMPLE_NOTEBOOK, origin, project.project_id, api_key, seconds
+                )
+                print(f"{SAMPLE_NOTEBOOK}: {'every cell ran' if ran == 0 else 'FAILED'}")
+                if browser is not None:
+                    print("browser worker:")
+                    for line in await asyncio.to_thread(summary, browser):
+                        print(f"  {line}")
+        except PageError as error:
+            print(f"cocalc-compute demo: {error}", file=sys.stderr)
+            return 1
         finally:
-            serving.cancel()
-            await asyncio.gather(serving, return_exceptions=True)
-            await compute.close()
             await site.cleanup()
             project.close()
-    return ran or booted
+    return ran

@@ -1,16 +1,18 @@
-"""Browser tests: a served project and headless Chromium on its compute page."""
+"""Browser tests: a served project and headless Chromium on its compute page (see
+`compute_page` in tests/support for how the tests drive it)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
+from compute_page import ComputePage, open_compute_page
 
+from cocalc_compute_wasm.client import Backoff, connect
 from cocalc_compute_wasm.headless import launch_chromium
-from cocalc_compute_wasm.headless.page import BootOutcome, set_key_cookie, wait_for_boot
 from cocalc_compute_wasm.server import keys, make_app
-from cocalc_compute_wasm.server.background import serve_in_thread
 
 
 def pytest_collection_modifyitems(items):
@@ -29,40 +31,47 @@ def chromium():
 @dataclass
 class ServedProject:
     origin: str
-    project: object
+    project: Any
     api_key: str
+    app: Any
 
     @property
     def project_id(self) -> str:
         return self.project.project_id
 
-    @property
-    def page_url(self) -> str:
-        return f"{self.origin}/{self.project_id}/compute/"
+    def page_url(self, origin: str | None = None) -> str:
+        return f"{origin or self.origin}/{self.project_id}/compute/"
+
+    async def client(self, origin: str | None = None):
+        """A collaborator's client (fast reconnects), closed by the test's end."""
+        return await connect(
+            origin or self.origin,
+            self.project_id,
+            self.api_key,
+            backoff=Backoff(initial=0.05, maximum=0.5),
+        )
 
 
 @pytest.fixture
-def served_project(project, dist) -> Iterator[ServedProject]:
-    """The project server on its own thread, with a key for the page and collaborators."""
-    api_key, _ = keys.create_key(project.db)
-    with serve_in_thread(make_app(project, dist, save_delay=0.2)) as origin:
-        yield ServedProject(origin, project, api_key)
+def serve_project(aiohttp_server, project, dist):
+    """Serve the project; ``adjust(app)`` may change the app before it starts."""
 
+    async def serve(adjust: Callable[[Any], None] = lambda app: None) -> ServedProject:
+        api_key, _ = keys.create_key(project.db)
+        app = make_app(project, dist, save_delay=0.1)
+        adjust(app)
+        server = await aiohttp_server(app)
+        return ServedProject(str(server.make_url("")).rstrip("/"), project, api_key, app)
 
-@dataclass
-class ComputePage:
-    served: ServedProject
-    driver: object
-    boot: BootOutcome
-
-    def status(self) -> dict:
-        return self.driver.execute_script("return window.cocalcCompute.status") or {}
+    return serve
 
 
 @pytest.fixture
-def compute_page(served_project, chromium) -> ComputePage:
+async def served_project(serve_project) -> ServedProject:
+    return await serve_project()
+
+
+@pytest.fixture
+async def compute_page(served_project, chromium) -> ComputePage:
     """Chromium on the compute page, authenticated by its cookie, booted and connected."""
-    set_key_cookie(chromium, served_project.page_url, served_project.api_key)
-    boot = wait_for_boot(chromium, served_project.page_url)
-    assert boot.state == "ready", boot
-    return ComputePage(served_project, chromium, boot)
+    return await open_compute_page(chromium, served_project.page_url(), served_project.api_key)

@@ -3,13 +3,14 @@ our server, connected to the project, with a kernel ready."""
 
 import shutil
 
+from compute_page import in_browser
+
 from cocalc_compute_wasm import __version__
 from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
 from cocalc_compute_wasm.server import BrowserDist, keys, make_app
-from cocalc_compute_wasm.server.background import serve_in_thread
 
 
-def test_page_boots_connects_and_readies_a_kernel(compute_page, dist):
+async def test_page_boots_connects_and_readies_a_kernel(compute_page, served_project, dist):
     boot = compute_page.boot
     assert boot.result["crossOriginIsolated"] is True
     kernel = boot.result["kernel"]
@@ -19,49 +20,56 @@ def test_page_boots_connects_and_readies_a_kernel(compute_page, dist):
     assert kernel["warm_up"]["outputs"][0]["data"] == {"text/plain": "2"}
     assert [p["phase"] for p in boot.phases] == ["runtime", "packages", "connect"]
     assert "IPython" in boot.status_text
-    status = compute_page.status()
+    status = await compute_page.status()
     assert status["connection"]["state"] == "connected"
-    assert status["project"] == compute_page.served.project_id
+    assert status["project"] == served_project.project_id
     assert all(f["on"] for name, f in status["features"].items() if name != "files")
-    driver = compute_page.driver
-    assert driver.execute_script("return window.cocalcComputeHandle.config.version") == __version__
+    script = compute_page.driver.execute_script
+    assert await in_browser(script, "return window.cocalcComputeHandle.config.version") == (
+        __version__
+    )
     # the key was a cookie the page's scripts cannot read
-    assert driver.execute_script("return document.cookie") == ""
+    assert await in_browser(script, "return document.cookie") == ""
 
 
-def test_page_under_a_base_path(project, dist, chromium):
+async def test_page_under_a_base_path(aiohttp_server, project, dist, chromium):
     api_key, _ = keys.create_key(project.db)
-    with serve_in_thread(make_app(project, dist, "/lab/compute/")) as origin:
-        page = f"{origin}/lab/compute/{project.project_id}/compute/"
-        set_key_cookie(chromium, page, api_key, "/lab/compute/")
-        outcome = wait_for_boot(chromium, page)
+    server = await aiohttp_server(make_app(project, dist, "/lab/compute/"))
+    page = str(server.make_url(f"/lab/compute/{project.project_id}/compute/"))
+    await in_browser(set_key_cookie, chromium, page, api_key, "/lab/compute/")
+    outcome = await in_browser(wait_for_boot, chromium, page)
     assert outcome.state == "ready", outcome
 
 
-def test_without_a_key_the_page_asks_for_one(served_project, chromium):
-    outcome = wait_for_boot(chromium, served_project.page_url)
+async def test_without_a_key_the_page_asks_for_one(served_project, chromium):
+    outcome = await in_browser(wait_for_boot, chromium, served_project.page_url())
     assert outcome.state == "error"
     assert outcome.error["needsKey"] is True
     assert "needs an API key" in outcome.status_text
-    form = chromium.find_element("id", "key-form")
-    assert form.is_displayed()
-    chromium.find_element("id", "api-key").send_keys(served_project.api_key)
-    form.submit()
-    outcome = wait_for_boot(chromium, None)
+
+    def type_the_key():
+        form = chromium.find_element("id", "key-form")
+        assert form.is_displayed()
+        chromium.find_element("id", "api-key").send_keys(served_project.api_key)
+        form.submit()
+        outcome = wait_for_boot(chromium, None)
+        assert not form.is_displayed()
+        return outcome
+
+    outcome = await in_browser(type_the_key)
     assert outcome.state == "ready", outcome
-    assert not form.is_displayed()
 
 
-def test_missing_wheel_is_a_clear_error(served_project, dist, chromium, tmp_path):
+async def test_missing_wheel_is_a_clear_error(aiohttp_server, project, dist, chromium, tmp_path):
     broken = tmp_path / "web"
     shutil.copytree(dist.root, broken)
     for wheel in (broken / "wheels").glob("diff_match_patch-*.whl"):
         wheel.unlink()
-    project = served_project.project
-    with serve_in_thread(make_app(project, BrowserDist.open(broken))) as origin:
-        page = f"{origin}/{project.project_id}/compute/"
-        set_key_cookie(chromium, page, served_project.api_key)
-        outcome = wait_for_boot(chromium, page)
+    api_key, _ = keys.create_key(project.db)
+    server = await aiohttp_server(make_app(project, BrowserDist.open(broken)))
+    page = str(server.make_url(f"/{project.project_id}/compute/"))
+    await in_browser(set_key_cookie, chromium, page, api_key)
+    outcome = await in_browser(wait_for_boot, chromium, page)
     assert outcome.state == "error"
     assert outcome.error["phase"] == "packages"
     assert "diff_match_patch" in outcome.error["message"]

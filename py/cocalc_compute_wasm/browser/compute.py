@@ -120,7 +120,7 @@ class BrowserCompute:
         message = data.to_py()
         op = message.get("op")
         if op == "connect":
-            self._spawn(self.connect(message.get("apiKey")))
+            self._spawn(self.connect(message.get("apiKey") or None))
         elif op == "disconnect":
             self._spawn(self.disconnect())
         elif op == "control":

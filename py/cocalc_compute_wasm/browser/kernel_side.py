@@ -57,8 +57,14 @@ class KernelSide:
         return str(value)
 
     async def handle(self, data: Any) -> None:
-        """One message from the compute worker (JS calls this; a JsProxy comes in)."""
-        message = data.to_py()
+        """One message from the compute worker (JS calls this; a JsProxy comes in). A
+        failure here is a broken kernel: the compute worker replaces it."""
+        try:
+            await self._handle(data.to_py())
+        except Exception as error:
+            self._send({"type": "error", "phase": "kernel", "message": repr(error)})
+
+    async def _handle(self, message: dict[str, Any]) -> None:
         if message.get("op") != "execute":
             return
         try:

@@ -2,113 +2,20 @@
 -> .ipynb) with Jupyter's own (nbclient driving ipykernel), on the same cells."""
 
 import asyncio
-import json
-import re
-import sys
 
-import nbformat
-from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
-from nbclient import NotebookClient
-from nbformat.v4.rwbase import rejoin_lines
+from jupyter_reference import assert_same_as_jupyter, run_through_project, run_with_nbclient
 
 from cocalc_compute_wasm.worker.native import NativeWorker
 
-PNG = (  # 1x1
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
-)
 
-CELLS = [
-    "print('hi')\n1 + 1",
-    "for i in range(200):\n    print(i)",
-    "import sys\nprint('to stderr', file=sys.stderr)",
-    "import base64\nfrom IPython.display import (HTML, JSON, SVG, Image, Latex, Markdown,\n"
-    "    clear_output, display, update_display)",
-    "display(HTML('<b>bold</b>'), Markdown('# title'), Latex(r'$x^2$'), JSON({'a': [1]}))",
-    'SVG(\'<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"></svg>\')',
-    f"Image(data=base64.b64decode('{PNG}'))",
-    "h = display('one', display_id='d1')\nh.update('two')",
-    "update_display('three', display_id='d1')\nprint('updated an earlier cell')",
-    "print('gone')\nclear_output()\nprint('kept')",
-    "print(1)\nclear_output(wait=True)\nprint(2)",
-    "import asyncio\nawait asyncio.sleep(0)\n'awaited'",
-    "def f():\n    raise ValueError('bad')\nf()",
-    "print('after the error, with no_halt')",
-]
-
-
-def normalised(cells) -> list:
-    outputs = [
-        rejoin_lines(nbformat.from_dict({"cells": [c]}))["cells"][0]["outputs"] for c in cells
-    ]
-    text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", json.dumps(outputs))
-    text = re.sub(r"ipykernel_\d+", "ipykernel_PID", text)
-    outputs = json.loads(text)
-    for cell in outputs:
-        merged = []
-        for output in cell:
-            if output["output_type"] == "error":
-                output["traceback"] = [
-                    line
-                    for line in output["traceback"]
-                    if "ipykernel/kernelbase.py" not in line and "kernel/kernel.py" not in line
-                ]
-            previous = merged[-1] if merged else None
-            if (
-                previous
-                and output["output_type"] == previous["output_type"] == "stream"
-                and output["name"] == previous["name"]
-            ):
-                previous["text"] += output["text"]
-            else:
-                merged.append(output)
-        cell[:] = merged
-    return outputs
-
-
-def run_with_nbclient(workdir) -> list:
-    try:
-        KernelSpecManager().get_kernel_spec("python3")
-    except NoSuchKernel:
-        from ipykernel.kernelspec import install
-
-        install(prefix=sys.prefix)
-    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in CELLS])
-    NotebookClient(
-        notebook,
-        kernel_name="python3",
-        allow_errors=True,
-        timeout=60,
-        resources={"metadata": {"path": str(workdir)}},
-    ).execute()
-    return notebook.cells
-
-
-async def test_outputs_match_ipykernel(served, open_client, until, tmp_path):
+async def test_outputs_match_ipykernel(served, open_client, tmp_path):
     reference = asyncio.ensure_future(asyncio.to_thread(run_with_nbclient, tmp_path))
-
     native = NativeWorker(tmp_path)
     compute = await open_client(kind="compute", **native.handlers())
     worker = asyncio.ensure_future(native.serve(compute))
     try:
-        client = await open_client()
-        nb = await client.open_notebook("parity.ipynb")
-        ids = nb.cell_ids()
-        nb.set_input(ids[0], CELLS[0])
-        for source in CELLS[1:]:
-            ids.append(nb.insert_cell(after=ids[-1], input=source))
-        await nb.request_run(ids, no_halt=True)
-        await nb.wait_done(ids, timeout=60)
-        path = served.project.directory / "parity.ipynb"
-        await until(lambda: json.loads(path.read_text())["cells"][-1]["outputs"], 10)
-        ours = nbformat.read(path, as_version=4)
-        nbformat.validate(ours)
+        ours = await run_through_project(await open_client(), served.project.directory)
     finally:
         worker.cancel()
         await asyncio.gather(worker, return_exceptions=True)
-    theirs = await reference
-    assert len(ours.cells) == len(theirs)
-    for index, (mine, jupyter) in enumerate(
-        zip(normalised(ours.cells), normalised(theirs), strict=True)
-    ):
-        assert mine == jupyter, f"cell {index}: {CELLS[index]!r}"
-    assert [c.execution_count for c in ours.cells] == [c.execution_count for c in theirs]
+    assert_same_as_jupyter(ours, await reference)
