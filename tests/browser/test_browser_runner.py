@@ -8,31 +8,7 @@ import pytest
 from compute_page import in_browser, open_compute_page
 from jupyter_reference import assert_same_as_jupyter, run_through_project, run_with_nbclient
 from netproxy import Proxy
-
-
-async def notebook_with(client, path: str, *sources: str):
-    nb = await client.open_notebook(path)
-    (first,) = nb.cell_ids()
-    nb.set_input(first, sources[0])
-    ids = [first]
-    for source in sources[1:]:
-        ids.append(nb.insert_cell(after=ids[-1], input=source))
-    return nb, ids
-
-
-def outputs(nb, cell_id) -> list[dict]:
-    cell = nb.cell(cell_id)
-    return [cell["output"][k] for k in sorted(cell.get("output", {}), key=int)]
-
-
-def text(nb, cell_id) -> str:
-    return "".join(o.get("text", "") for o in outputs(nb, cell_id))
-
-
-async def until(condition, timeout: float = 30.0) -> None:
-    async with asyncio.timeout(timeout):
-        while not condition():
-            await asyncio.sleep(0.02)
+from notebook_cells import notebook_with, outputs, text, until
 
 
 async def test_outputs_match_ipykernel(compute_page, served_project, tmp_path):

@@ -4,6 +4,7 @@ input(), restart, and the runner's outputs land in the shared document."""
 import asyncio
 
 import pytest
+from notebook_cells import notebook_with, outputs, text
 
 from cocalc_compute_wasm.sync import NOTEBOOK, Patch
 from cocalc_compute_wasm.worker.native import NativeWorker
@@ -20,29 +21,13 @@ async def worker(open_client, tmp_path):
     await asyncio.gather(task, return_exceptions=True)
 
 
-async def notebook_with(open_client, path: str, *sources: str):
-    client = await open_client()
-    nb = await client.open_notebook(path)
-    (first,) = nb.cell_ids()
-    nb.set_input(first, sources[0])
-    ids = [first]
-    for source in sources[1:]:
-        ids.append(nb.insert_cell(after=ids[-1], input=source))
-    return nb, ids
-
-
-def outputs(nb, cell_id) -> list[dict]:
-    cell = nb.cell(cell_id)
-    return [cell["output"][k] for k in sorted(cell.get("output", {}), key=int)]
-
-
-def text(nb, cell_id) -> str:
-    return "".join(o.get("text", "") for o in outputs(nb, cell_id))
-
-
 async def test_cells_run_in_order_with_jupyter_outputs(worker, open_client):
     nb, ids = await notebook_with(
-        open_client, "a.ipynb", "x = 6 * 7\nprint('x is', x)", "x + 1", "raise ValueError('no')"
+        await open_client(),
+        "a.ipynb",
+        "x = 6 * 7\nprint('x is', x)",
+        "x + 1",
+        "raise ValueError('no')",
     )
     await nb.request_run(ids)
     await nb.wait_done(ids, timeout=30)
@@ -63,7 +48,7 @@ async def test_cells_run_in_order_with_jupyter_outputs(worker, open_client):
 
 
 async def test_an_error_halts_the_queue_unless_no_halt(worker, open_client):
-    nb, ids = await notebook_with(open_client, "h.ipynb", "1/0", "print('after')")
+    nb, ids = await notebook_with(await open_client(), "h.ipynb", "1/0", "print('after')")
     await nb.request_run(ids)
     await nb.wait_done(ids, timeout=30)
     assert outputs(nb, ids[1]) == []
@@ -74,7 +59,7 @@ async def test_an_error_halts_the_queue_unless_no_halt(worker, open_client):
 
 @pytest.mark.parametrize("busy", ["while True:\n    pass", "import time\ntime.sleep(100)"])
 async def test_interrupt_stops_the_cell_and_clears_the_queue(worker, open_client, until, busy):
-    nb, ids = await notebook_with(open_client, "i.ipynb", busy, "print('never')")
+    nb, ids = await notebook_with(await open_client(), "i.ipynb", busy, "print('never')")
     await nb.request_run(ids)
     await until(lambda: nb.cell(ids[0]).get("state") == "busy", timeout=30)
     await nb.interrupt()
@@ -85,7 +70,7 @@ async def test_interrupt_stops_the_cell_and_clears_the_queue(worker, open_client
 
 async def test_input_is_answered_by_the_collaborator(worker, open_client, until):
     nb, ids = await notebook_with(
-        open_client,
+        await open_client(),
         "s.ipynb",
         "name = input('name? ')\n"
         "secret = __import__('getpass').getpass('pw? ')\n"
@@ -104,7 +89,7 @@ async def test_input_is_answered_by_the_collaborator(worker, open_client, until)
 
 
 async def test_restart_gives_a_fresh_namespace(worker, open_client):
-    nb, ids = await notebook_with(open_client, "r.ipynb", "y = 1", "y")
+    nb, ids = await notebook_with(await open_client(), "r.ipynb", "y = 1", "y")
     await nb.request_run(ids[:1])
     await nb.wait_done(ids[:1], timeout=30)
     await nb.restart()
@@ -118,7 +103,10 @@ async def test_two_collaborators_share_one_kernel_first_come_first_served(
     worker, open_client, until
 ):
     alice_nb, ids = await notebook_with(
-        open_client, "f.ipynb", "import time\ntime.sleep(0.3)\nlog = ['a']", "log.append('b')\nlog"
+        await open_client(),
+        "f.ipynb",
+        "import time\ntime.sleep(0.3)\nlog = ['a']",
+        "log.append('b')\nlog",
     )
     bob = await open_client()
     bob_nb = await bob.open_notebook("f.ipynb")
@@ -134,7 +122,7 @@ async def test_two_collaborators_share_one_kernel_first_come_first_served(
 
 
 async def test_long_output_is_cut_at_max_output_length_and_the_rest_is_kept(worker, open_client):
-    nb, ids = await notebook_with(open_client, "m.ipynb", "print('x' * 5000)")
+    nb, ids = await notebook_with(await open_client(), "m.ipynb", "print('x' * 5000)")
     settings = nb.settings
     nb.doc.replica.change(
         Patch(
@@ -158,7 +146,7 @@ async def test_dropped_connections_mid_cell_lose_and_duplicate_nothing(
     task = asyncio.ensure_future(native.serve(compute))
     try:
         nb, ids = await notebook_with(
-            open_client,
+            await open_client(),
             "drops.ipynb",
             "import time\nfor i in range(40):\n    print('line', i)\n    time.sleep(0.02)",
         )
@@ -178,7 +166,7 @@ async def test_dropped_connections_mid_cell_lose_and_duplicate_nothing(
 async def test_stale_running_cells_are_reconciled_when_a_runner_starts(
     open_client, until, tmp_path
 ):
-    nb, ids = await notebook_with(open_client, "stale.ipynb", "1", "2")
+    nb, ids = await notebook_with(await open_client(), "stale.ipynb", "1", "2")
     nb.doc.replica.change(
         Patch(
             NOTEBOOK,
@@ -207,7 +195,7 @@ async def test_a_runner_that_drops_out_hands_over_and_lets_go_when_back(
     first_client = await open_client(via=proxy, kind="compute", **first.handlers())
     tasks = [asyncio.ensure_future(first.serve(first_client))]
     try:
-        nb, ids = await notebook_with(open_client, "handover.ipynb", "n = 1\nn")
+        nb, ids = await notebook_with(await open_client(), "handover.ipynb", "n = 1\nn")
         await until(lambda: nb.presence.get("runner") == first_client.client_id, timeout=30)
         await until(lambda: nb.presence.get("kernel") == "idle", timeout=30)
         first_kernel = first.services["handover.ipynb"].kernel
