@@ -92,7 +92,8 @@ class NotebookService:
         source = None
         if running is not None:
             cell = self.notebook.cell(running) or {}
-            source = str(cell.get(INPUT, "")).strip().split("\n", 1)[0]
+            lines = str(cell.get(INPUT, "")).strip().split("\n")
+            source = lines[0] + (" …" if len(lines) > 1 else "")
         return {
             "path": self.notebook.path,
             "kernel": self.kernel_state,
