@@ -1,7 +1,7 @@
 // A kernel worker: one IPython kernel in its own Pyodide, for one notebook. The compute
 // worker (worker.js) spawns it, sends it cells, and reaches it while a cell runs through
 // shared memory: the interrupt buffer, and the stdin slot that input() waits on.
-import { bootPyodide, summarize } from "./pyodide-boot.js";
+import { bootPyodide, serveMessages, summarize } from "./pyodide-boot.js";
 
 const post = (message) => self.postMessage(message);
 const decoder = new TextDecoder();
@@ -38,14 +38,14 @@ async function boot({ config, interrupt, stdin }) {
     // undefined, not null: Pyodide gives Python None for undefined (null is jsnull)
     .start(post, stdin ? stdinReader(stdin, interrupt) : undefined, interrupt ?? undefined,
       interrupt ? sleeper() : undefined);
-  self.addEventListener("message", ({ data }) => side.handle(data));
+  // handle() reports its own failures; a rejection here is Pyodide itself failing (a
+  // fatal error: stack or memory exhausted), after which this kernel is unusable.
+  return (data) =>
+    side.handle(data).catch((error) =>
+      post({ type: "error", phase: "kernel", message: `Pyodide failed: ${summarize(error)}` }),
+    );
 }
 
-self.addEventListener(
-  "message",
-  ({ data }) =>
-    boot(data).catch((error) =>
-      post({ type: "error", phase: error.phase ?? "kernel", message: summarize(error) }),
-    ),
-  { once: true },
+serveMessages(boot, (error) =>
+  post({ type: "error", phase: error.phase ?? "kernel", message: summarize(error) }),
 );

@@ -38,3 +38,22 @@ export async function bootPyodide(config, wheels, post) {
   });
   return pyodide;
 }
+
+/**
+ * A worker's message loop: the first message goes to `boot`, which resolves to the
+ * handler of every later one. Messages that arrive while booting wait for it (a message
+ * with no listener yet would be lost); a failed boot goes to `fail`.
+ */
+export function serveMessages(boot, fail) {
+  let booting = null;
+  let handle = null;
+  const waiting = [];
+  self.addEventListener("message", ({ data }) => {
+    if (handle) return handle(data);
+    if (booting) return waiting.push(data);
+    booting = boot(data).then((handler) => {
+      handle = handler;
+      for (const message of waiting.splice(0)) handle(message);
+    }, fail);
+  });
+}

@@ -2,7 +2,7 @@
 // joins the project as a compute client and runs the runner for every notebook the
 // server assigns; each notebook's kernel is a kernel worker of its own (kernel.js), so
 // this worker, its websocket and its runner stay free while cells run.
-import { bootPyodide, phase, summarize } from "./pyodide-boot.js";
+import { bootPyodide, phase, serveMessages, summarize } from "./pyodide-boot.js";
 import { spawnKernel } from "./kernel-handle.js";
 
 const post = (message) => self.postMessage(message);
@@ -12,14 +12,9 @@ async function boot({ config, apiKey }) {
   const compute = await phase(post, "connect", `project ${config.projectId}`, () =>
     pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawnKernel),
   );
-  self.addEventListener("message", ({ data }) => compute.page_message(data));
+  return (data) => compute.page_message(data);
 }
 
-self.addEventListener(
-  "message",
-  ({ data }) =>
-    boot(data).catch((error) =>
-      post({ type: "error", phase: error.phase ?? "worker", message: summarize(error) }),
-    ),
-  { once: true },
+serveMessages(boot, (error) =>
+  post({ type: "error", phase: error.phase ?? "worker", message: summarize(error) }),
 );

@@ -150,3 +150,40 @@ async def test_without_isolation_cells_run_and_the_page_says_what_is_off(serve_p
     assert error["ename"] == "StdinNotImplementedError"
     assert (await nb.interrupt())["interrupted"] is False
     await client.close()
+
+
+async def test_the_page_buttons_interrupt_restart_and_disconnect(compute_page, served_project):
+    driver = compute_page.driver
+    client = await served_project.client()
+    nb, ids = await notebook_with(client, "b.ipynb", "while True:\n    pass", "y = 2")
+    await nb.request_run(ids)
+    status = await compute_page.wait_status(
+        lambda s: s["notebooks"] and s["notebooks"][0]["running"]
+    )
+    assert status["notebooks"][0]["running"]["input"] == "while True: …"
+
+    def click(label: str) -> None:
+        row = driver.find_element("css selector", 'tr[data-path="b.ipynb"]')
+        row.find_element("xpath", f".//button[text()='{label}']").click()
+
+    await in_browser(click, "Interrupt")
+    await nb.wait_done(ids, timeout=10)
+    assert outputs(nb, ids[0])[0]["ename"] == "KeyboardInterrupt"
+    await compute_page.wait_status(lambda s: s["spare_kernels"][0]["state"] == "ready", 60)
+    await in_browser(click, "Restart")
+    # the restarted kernel is the spare; the next spare boots
+    await compute_page.wait_status(lambda s: s["spare_kernels"][0]["state"] == "booting")
+    await nb.request_run([ids[1]])
+    await nb.wait_done([ids[1]], timeout=30)
+    assert nb.cell(ids[1])["exec_count"] == 1  # a fresh kernel counts from 1
+    await in_browser(driver.find_element("id", "disconnect").click)
+    status = await compute_page.wait_status(lambda s: s["connection"]["state"] == "disconnected")
+    assert status["notebooks"] == []
+    # nobody runs the notebook now: a run request waits
+    await nb.request_run([ids[1]])
+    await asyncio.sleep(1)
+    assert nb.cell(ids[1])["state"] == "start"
+    await in_browser(driver.find_element("id", "reconnect").click)
+    await nb.wait_done([ids[1]], timeout=60)
+    assert (await compute_page.status())["errors"] == []
+    await client.close()

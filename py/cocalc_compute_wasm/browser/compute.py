@@ -52,7 +52,7 @@ class BrowserCompute:
         self.config = config
         self._post = post
         self.isolated = bool(js.crossOriginIsolated)
-        self.client_id = f"compute-browser-{uuid.uuid4().hex}"
+        self.client_id = ""
         self.connection = {"state": "disconnected", "detail": ""}
         self.client: Client | None = None
         self._serving: asyncio.Task | None = None
@@ -70,6 +70,9 @@ class BrowserCompute:
         if self.client is not None:
             return True
         self._set_connection("connecting")
+        # a new client starts with empty replicas: under an old id, the server would
+        # take its first patches for resends of the old client's
+        self.client_id = f"compute-browser-{uuid.uuid4().hex}"
         try:
             server_config = resolve_config(
                 self.config["server"],

@@ -289,14 +289,21 @@ class ComputeWorker:
         return await service.control(args)
 
     async def serve(self, client: Client) -> None:
-        """Serve until cancelled; kernels are stopped on the way out."""
+        """Serve until cancelled; kernels are stopped on the way out, and the worker can
+        serve again (through another client)."""
         self._client.set_result(client)
         try:
             await asyncio.Event().wait()
         finally:
+            for starting in self._starting.values():
+                starting.cancel()
             for service in self.services.values():
                 await service.stop()
             await asyncio.gather(*self._releasing, return_exceptions=True)
+            self.services.clear()
+            self._starting.clear()
+            self._client = asyncio.get_running_loop().create_future()
+            self._on_change()
 
     def _on_message(self, channel: object, body: dict[str, Any]) -> None:
         assignments = body.get("assignments")
