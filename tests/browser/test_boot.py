@@ -3,7 +3,8 @@ our server, connected to the project, with a kernel ready."""
 
 import shutil
 
-from compute_page import in_browser
+from compute_page import in_browser, open_compute_page
+from netproxy import Proxy
 
 from cocalc_compute_wasm import __version__
 from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
@@ -18,7 +19,8 @@ async def test_page_boots_connects_and_readies_a_kernel(compute_page, served_pro
     assert kernel["pyodide"] == dist.pyodide_version
     assert kernel["warm_up"]["status"] == "ok"
     assert kernel["warm_up"]["outputs"][0]["data"] == {"text/plain": "2"}
-    assert [p["phase"] for p in boot.phases] == ["runtime", "packages", "connect"]
+    assert [p["phase"] for p in boot.phases] == ["runtime", "packages", "connect", "kernel"]
+    assert all(p["ms"] > 0 for p in boot.phases)
     assert "IPython" in boot.status_text
     status = await compute_page.status()
     assert status["connection"]["state"] == "connected"
@@ -74,3 +76,23 @@ async def test_missing_wheel_is_a_clear_error(aiohttp_server, project, dist, chr
     assert outcome.error["phase"] == "packages"
     assert "diff_match_patch" in outcome.error["message"]
     assert 'Failed in phase "packages"' in outcome.status_text
+
+
+async def test_a_key_revoked_while_connected_brings_back_the_key_form(served_project, chromium):
+    proxy = Proxy("127.0.0.1", int(served_project.origin.rsplit(":", 1)[1]))
+    via = await proxy.start()
+    try:
+        page = await open_compute_page(
+            chromium, served_project.page_url(via), served_project.api_key
+        )
+        (key,) = keys.list_keys(served_project.project.db)
+        keys.revoke_key(served_project.project.db, key.key_id)
+        proxy.drop()  # the reconnect presents the revoked cookie
+        status = await page.wait_status(lambda s: s["connection"]["state"] == "disconnected")
+        assert "revoked" in status["connection"]["detail"]
+        outcome = await in_browser(wait_for_boot, chromium, None)
+        assert outcome.error["needsKey"] is True
+        shown = await in_browser(chromium.find_element("id", "key-form").is_displayed)
+        assert shown
+    finally:
+        await proxy.stop()

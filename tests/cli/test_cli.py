@@ -48,7 +48,8 @@ def test_serve_prints_and_writes_ready_json(dist, project_dir, tmp_path):
         assert ready["url"].endswith("/x/")
         assert ready["api_key"].startswith("sk-")
         assert json.loads(ready_file.read_text()) == ready
-        with urllib.request.urlopen(ready["url"] + "config.json") as response:
+        page = f"{ready['url']}{ready['project_id']}/compute/"
+        with urllib.request.urlopen(page + "config.json") as response:
             assert json.load(response)["version"] == __version__
     finally:
         stop(server)

@@ -109,8 +109,23 @@ def test_run_with_a_native_worker(project):
     assert not any(Path(f"/proc/{pid}").exists() for pid in kernels), "kernels left behind"
 
 
-def test_demo_runs_the_sample_notebook_and_boots_the_page(dist):
+@pytest.mark.browser
+def test_demo_runs_the_sample_notebook_on_the_browser_worker(dist):
     result = subprocess.run([*COMMAND, "demo"], capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Python 3.14" in result.stdout
+    assert "on Emscripten\nstep 0\nstep 1\nstep 2\n285\n" in result.stdout
     assert "welcome.ipynb: every cell ran" in result.stdout
-    assert f"browser worker reported cocalc-compute-wasm {__version__}" in result.stdout
+    assert f"runs               cocalc-compute-wasm {__version__}, IPython" in result.stdout
+    assert "page open to ready" in result.stdout
+    assert "serving            welcome.ipynb (kernel idle)" in result.stdout
+
+
+def test_demo_native_runs_the_sample_notebook_in_cpython(dist):
+    result = subprocess.run(
+        [*COMMAND, "demo", "--native"], capture_output=True, text=True, timeout=300
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"Python {sys.version.split()[0]} on Linux" in result.stdout
+    assert "welcome.ipynb: every cell ran" in result.stdout
+    assert "browser worker" not in result.stdout

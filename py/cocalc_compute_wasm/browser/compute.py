@@ -62,6 +62,21 @@ class BrowserCompute:
         self._tasks: set[asyncio.Task] = set()
         self.pool = KernelPool(spawn, js_config, spare=1, on_change=self.changed)
         self.worker = ComputeWorker(self.pool.kernel, on_change=self.changed)
+        self._spawn(self._first_kernel())
+
+    async def _first_kernel(self) -> None:
+        """Show the first kernel's boot as a phase of the page's: it is most of the wait."""
+        (kernel,) = self.pool.spares
+        detail = "IPython kernel in a worker of its own"
+        self.post({"type": "phase", "phase": "kernel", "status": "start", "detail": detail})
+        started = time.perf_counter()
+        try:
+            await kernel.ready
+        except Exception as error:
+            self.worker.record_error(str(error))
+            return
+        ms = (time.perf_counter() - started) * 1000
+        self.post({"type": "phase", "phase": "kernel", "status": "done", "ms": ms})
 
     # --- the connection ----------------------------------------------------------------
 
@@ -90,31 +105,49 @@ class BrowserCompute:
                 **self.worker.handlers(),
             )
         except ClientError as error:
-            self._set_connection("disconnected", str(error))
-            refused = isinstance(error, AuthError) or (api_key is None and "cookie" in str(error))
-            self.post(
-                {"type": "error", "phase": "connect", "message": str(error), "needsKey": refused}
-            )
+            self._refused(error, api_key is None)
             return False
-        self.client.on_state(self._set_connection)
+        self.client.on_state(self._on_client_state)
         self._set_connection("connected")
         self._serving = asyncio.ensure_future(self.worker.serve(self.client))
         return True
+
+    def _refused(self, error: BaseException, by_cookie: bool) -> None:
+        """Tell the page why there is no connection, and whether a key would help."""
+        needs_key = isinstance(error, AuthError) or (by_cookie and "cookie" in str(error))
+        message = str(error)
+        if needs_key and by_cookie and "api_key cookie" not in message:
+            message = "this browser has no API key for the project (no api_key cookie)"
+        self._set_connection("disconnected", message)
+        self.post({"type": "error", "phase": "connect", "message": message, "needsKey": needs_key})
 
     async def disconnect(self) -> None:
         if self._serving is not None:
             self._serving.cancel()
             await asyncio.gather(self._serving, return_exceptions=True)
             self._serving = None
-        if self.client is not None:
-            await self.client.close()
-            self.client = None
+        client, self.client = self.client, None
+        if client is not None:
+            await client.close()
         self._set_connection("disconnected", "disconnected from this page")
+
+    def _on_client_state(self, state: str, detail: str) -> None:
+        if state == "reconnecting" and self.connection["state"] == "connected":
+            self.worker.record_error(f"connection lost: {detail}")  # once per outage
+        if state == "stopped":
+            client, self.client = self.client, None
+            if client is None:
+                return  # disconnect() closed it
+            # refused for good (a revoked key): let go, so that the page can connect again
+            if self._serving is not None:
+                self._serving.cancel()
+                self._serving = None
+            self._refused(client.error or ConnectionError(detail), by_cookie=False)
+            return
+        self._set_connection(state, detail)
 
     def _set_connection(self, state: str, detail: str = "") -> None:
         self.connection = {"state": state, "detail": detail}
-        if state == "reconnecting":
-            self.worker.record_error(f"connection lost: {detail}")
         self.changed()
 
     # --- the page ------------------------------------------------------------------------

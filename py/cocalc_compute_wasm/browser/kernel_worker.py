@@ -77,7 +77,8 @@ class BootingKernel:
                 self.ready.set_result(message)
             self._on_change()
         elif kind == "error":
-            why = f"the kernel worker failed ({message.get('phase')}): {message.get('message')}"
+            why = f"a kernel worker failed ({message.get('phase')}): {message.get('message')}"
+            log.error("%s", why)
             self.handle.terminate()
             self._end(why)
         else:
@@ -104,7 +105,7 @@ class KernelPool:
     def fill(self) -> None:
         self.spares = [k for k in self.spares if k.state != "ended"]
         while len(self.spares) < self._spare_count:
-            self.spares.append(BootingKernel(self._spawn, self._config, self._on_change))
+            self.spares.append(self._boot())
         self._on_change()
 
     def take(self) -> BootingKernel:

@@ -50,14 +50,20 @@ def launch_chromium(extra_flags: tuple[str, ...] = ()) -> Iterator:
     binary = find_binary(("chromium", "chromium-browser"), "chromium")
     driver_path = find_binary(("chromedriver",), "chromium-driver")
     os.environ.setdefault("SE_CHROMEDRIVER", driver_path)
-    with tempfile.TemporaryDirectory(prefix="cocalc-compute-chromium-") as profile:
+    # Chromium may still be writing its profile as it quits: never fail on leftovers.
+    with tempfile.TemporaryDirectory(
+        prefix="cocalc-compute-chromium-", ignore_cleanup_errors=True
+    ) as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = binary
         for flag in (*CHROMIUM_FLAGS, *extra_flags, f"--user-data-dir={Path(profile)}"):
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         try:
-            driver = webdriver.Chrome(service=Service(driver_path), options=options)
+            # Its own session: a terminal's Ctrl-C goes to us, and we quit the browser in
+            # order, rather than chromedriver and Chromium dying under us.
+            service = Service(driver_path, popen_kw={"start_new_session": True})
+            driver = webdriver.Chrome(service=service, options=options)
         except WebDriverException as error:
             raise ChromiumError(f"Chromium did not start: {error.msg}") from error
         try:

@@ -38,24 +38,25 @@ AUTH_TIMEOUT = 10.0
 HUB_KEY = web.AppKey("hub", Hub)
 
 
-def authenticated_by_upgrade(request: web.Request, project: Project) -> bool:
-    """Whether the upgrade request carries a live key; HTTP 401 for a wrong bearer key."""
+def authenticated_by_upgrade(request: web.Request, project: Project) -> tuple[bool, str]:
+    """Whether the upgrade request carries a live key, and if a cookie was refused, why;
+    HTTP 401 for a wrong bearer key."""
     header = request.headers.get("Authorization", "")
     if header.lower().startswith("bearer "):
         try:
             check_key(project.db, header[7:].strip())
         except AuthRefused as refusal:
             raise web.HTTPUnauthorized(text=str(refusal)) from None
-        return True
+        return True, ""
     cookie = request.cookies.get("api_key")
     if cookie is None:
-        return False
+        return False, ""
     try:
         check_key(project.db, cookie)
     except AuthRefused as refusal:
         log.info("refusing the api_key cookie of %s: %s", request.remote, refusal)
-        return False
-    return True
+        return False, f"{refusal} (the api_key cookie)"
+    return True, ""
 
 
 async def project_websocket(request: web.Request) -> web.StreamResponse:
@@ -63,7 +64,7 @@ async def project_websocket(request: web.Request) -> web.StreamResponse:
     project: Project = hub.project
     if request.match_info["project_id"] != project.project_id:
         raise web.HTTPNotFound(text=f"no project {request.match_info['project_id']} here")
-    authenticated = authenticated_by_upgrade(request, project)
+    authenticated, cookie_refused = authenticated_by_upgrade(request, project)
     ws = web.WebSocketResponse(max_msg_size=hub.limits.max_frame_size, heartbeat=30.0)
     await ws.prepare(request)
     connection = ServerConnection(authenticated=authenticated, limits=hub.limits)
@@ -106,7 +107,10 @@ async def project_websocket(request: web.Request) -> web.StreamResponse:
     except ProtocolError as error:
         if error.frame is not None:
             peer.send_frame(error.frame)
-        peer.close(error.code, error.reason)
+        reason = error.reason
+        if error.code == CloseCode.UNAUTHORIZED and cookie_refused:
+            reason = cookie_refused  # a hello after a refused cookie: say why it was refused
+        peer.close(error.code, reason)
     finally:
         timer.cancel()
         hub.leave(peer)

@@ -54,7 +54,7 @@ async def test_a_wrong_cookie_is_a_connection_without_a_key(served):
     await ws.send_bytes(msgpack.packb({"id": 1, "cmd": "hello", "args": {}}))
     closing = await ws.receive()
     assert closing.data == 4401
-    assert "not authenticated" in closing.extra
+    assert closing.extra == "the API key has been revoked (the api_key cookie)"
     ws = await served.http.ws_connect(served.ws_url, headers={"Cookie": "api_key=sk-nope"})
     await ws.send_bytes(msgpack.packb({"cmd": "auth", "api_key": served.api_key}))
     await ws.send_bytes(msgpack.packb({"id": 1, "cmd": "ping"}))
