@@ -145,6 +145,16 @@ async def run_cell(notebook, watch: CellWatch, condition: Callable[[dict], bool]
     return await watch.wait() - started
 
 
+async def time_adds(notebook, cell_id: str, runs: int) -> list[float]:
+    """Seconds of each of ``runs`` round trips of ``cell_id`` (holding ``1+1``), after
+    WARMUP unmeasured ones."""
+    watch = CellWatch(notebook, cell_id)
+    two = lambda cell: result_text(cell) == "2"  # noqa: E731
+    for _ in range(WARMUP):
+        await run_cell(notebook, watch, two)
+    return [await run_cell(notebook, watch, two) for _ in range(runs)]
+
+
 async def wait_kernel_idle(notebook) -> None:
     idle = asyncio.Event()
 
@@ -161,7 +171,13 @@ async def wait_kernel_idle(notebook) -> None:
         unsubscribe()
 
 
-async def measure_ours(runs: int, print_runs: int, dist: BrowserDist, workdir: Path) -> dict:
+async def measure_ours(
+    runs: int,
+    print_runs: int,
+    dist: BrowserDist,
+    workdir: Path,
+    kernel_starts: int = KERNEL_STARTS,
+) -> dict:
     project_dir = workdir / "project"
     project_dir.mkdir()
     project = Project.open(project_dir)
@@ -194,11 +210,7 @@ async def measure_ours(runs: int, print_runs: int, dist: BrowserDist, workdir: P
         notebook.flush()
         await notebook.synced(TIMEOUT)
 
-        add_watch = CellWatch(notebook, add_cell)
-        two = lambda cell: result_text(cell) == "2"  # noqa: E731
-        for _ in range(WARMUP):
-            await run_cell(notebook, add_watch, two)
-        adds = [await run_cell(notebook, add_watch, two) for _ in range(runs)]
+        adds = await time_adds(notebook, add_cell, runs)
 
         print_watch = CellWatch(notebook, print_cell)
         complete = lambda cell: stream_length(cell) == PRINTED  # noqa: E731
@@ -222,7 +234,7 @@ async def measure_ours(runs: int, print_runs: int, dist: BrowserDist, workdir: P
         project.close()
 
     starts = []
-    for _ in range(KERNEL_STARTS):
+    for _ in range(kernel_starts):
         kernel = KernelProcess(workdir)
         try:
             started = time.perf_counter()
@@ -295,9 +307,11 @@ async def stop_ipykernel(manager, client) -> None:
     await manager.shutdown_kernel(now=True)
 
 
-async def measure_ipykernel(runs: int, print_runs: int, workdir: Path) -> dict:
+async def measure_ipykernel(
+    runs: int, print_runs: int, workdir: Path, kernel_starts: int = KERNEL_STARTS
+) -> dict:
     starts = []
-    for _ in range(KERNEL_STARTS):
+    for _ in range(kernel_starts):
         started = time.perf_counter()
         manager, client = await start_ipykernel(workdir)
         starts.append(time.perf_counter() - started)
