@@ -7,20 +7,32 @@ import { moduleWorker } from "./module-worker.js";
 const STDIN_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 
-export function spawnKernel(config, onMessage) {
+/**
+ * Start a kernel worker. Its messages are kept until `listen(onMessage)` is called, so
+ * that it can be spawned before anyone is ready to hear it (the compute worker spawns
+ * its first kernel before its own Pyodide is up: the two boot at the same time).
+ */
+export function spawnKernel(config) {
   const worker = moduleWorker(new URL("kernel.js", import.meta.url));
   // Shared memory exists only when the page is cross-origin isolated.
   const shared = self.crossOriginIsolated;
   const interrupt = shared ? new Uint8Array(new SharedArrayBuffer(1)) : null;
   const stdin = shared ? new Int32Array(new SharedArrayBuffer(8 + STDIN_BYTES)) : null;
-  worker.addEventListener("message", ({ data }) => onMessage(data));
+  let deliver = null;
+  const kept = [];
+  const receive = (message) => (deliver ? deliver(message) : kept.push(message));
+  worker.addEventListener("message", ({ data }) => receive(data));
   worker.addEventListener("error", (event) => {
     event.preventDefault();
-    onMessage({ type: "error", phase: "kernel", message: event.message || "the kernel worker failed" });
+    receive({ type: "error", phase: "kernel", message: event.message || "the kernel worker failed" });
   });
   worker.postMessage({ config, interrupt, stdin });
   return {
     shared,
+    listen(onMessage) {
+      deliver = onMessage;
+      for (const message of kept.splice(0)) deliver(message);
+    },
     send: (message) => worker.postMessage(message),
     /** SIGINT into Pyodide's interrupt buffer; false when there is none. */
     interrupt() {

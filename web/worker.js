@@ -8,9 +8,18 @@ import { spawnKernel } from "./kernel-handle.js";
 const post = (message) => self.postMessage(message);
 
 async function boot({ config, apiKey }) {
+  // The first kernel boots beside this worker's own Pyodide, not after it.
+  post({ type: "phase", phase: "kernel", status: "start", detail: "IPython kernel in a worker of its own" });
+  const kernelSpawnedAt = performance.now();
+  let first = spawnKernel(config);
+  const spawn = (kernelConfig) => {
+    const kernel = first ?? spawnKernel(kernelConfig);
+    first = null;
+    return kernel;
+  };
   const pyodide = await bootPyodide(config, config.wheels.worker, post);
   const compute = await phase(post, "connect", `project ${config.projectId}`, () =>
-    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawnKernel),
+    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawn, kernelSpawnedAt),
   );
   return (data) => compute.page_message(data);
 }

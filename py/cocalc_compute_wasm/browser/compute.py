@@ -46,7 +46,14 @@ def features(isolated: bool) -> dict[str, dict[str, Any]]:
 
 
 class BrowserCompute:
-    def __init__(self, config: dict[str, Any], post: Any, spawn: Spawn, js_config: Any) -> None:
+    def __init__(
+        self,
+        config: dict[str, Any],
+        post: Any,
+        spawn: Spawn,
+        js_config: Any,
+        kernel_spawned_at: float,
+    ) -> None:
         import js
 
         self.config = config
@@ -62,20 +69,21 @@ class BrowserCompute:
         self._tasks: set[asyncio.Task] = set()
         self.pool = KernelPool(spawn, js_config, spare=1, on_change=self.changed)
         self.worker = ComputeWorker(self.pool.kernel, on_change=self.changed)
-        self._spawn(self._first_kernel())
+        self.pool.fill()
+        self._spawn(self._first_kernel(kernel_spawned_at))
 
-    async def _first_kernel(self) -> None:
-        """Show the first kernel's boot as a phase of the page's: it is most of the wait."""
+    async def _first_kernel(self, spawned_at: float) -> None:
+        """End the page's "kernel" phase (worker.js began it when it spawned the kernel,
+        at ``spawned_at`` on this worker's ``performance.now()`` clock)."""
+        import js
+
         (kernel,) = self.pool.spares
-        detail = "IPython kernel in a worker of its own"
-        self.post({"type": "phase", "phase": "kernel", "status": "start", "detail": detail})
-        started = time.perf_counter()
         try:
             await kernel.ready
         except Exception as error:
             self.worker.record_error(str(error))
             return
-        ms = (time.perf_counter() - started) * 1000
+        ms = js.performance.now() - spawned_at
         self.post({"type": "phase", "phase": "kernel", "status": "done", "ms": ms})
 
     # --- the connection ----------------------------------------------------------------
@@ -188,19 +196,28 @@ class BrowserCompute:
         self._post(to_js(message, dict_converter=js.Object.fromEntries))
 
     def changed(self) -> None:
-        """Something the page shows may have changed: post the status soon."""
-        if self._status_due is None:
+        """Something the page shows may have changed: post the status soon (at once
+        when that makes the worker ready: the page's start time is measured by it)."""
+        if not self._ready_sent and self._is_ready():
+            if self._status_due is not None:
+                self._status_due.cancel()
+            self._post_status()
+        elif self._status_due is None:
             loop = asyncio.get_event_loop()
             self._status_due = loop.call_later(STATUS_INTERVAL, self._post_status)
+
+    def _is_ready(self) -> bool:
+        """Connected, with a kernel up."""
+        kernels = [k.state for k in self.pool.spares]
+        kernels += [s.kernel_state for s in self.worker.services.values()]
+        up = "ready" in kernels or "idle" in kernels or "busy" in kernels
+        return self.connection["state"] == "connected" and up
 
     def _post_status(self) -> None:
         self._status_due = None
         status = self.status()
         self.post({"type": "status", "status": status})
-        kernel_up = any(k["state"] == "ready" for k in status["spare_kernels"]) or any(
-            n["kernel"] in ("idle", "busy") for n in status["notebooks"]
-        )
-        if not self._ready_sent and self.connection["state"] == "connected" and kernel_up:
+        if not self._ready_sent and self._is_ready():
             self._ready_sent = True
             self.post(
                 {
@@ -233,8 +250,10 @@ class BrowserCompute:
         }
 
 
-async def start(config: Any, api_key: str | None, post: Any, spawn: Spawn) -> BrowserCompute:
+async def start(
+    config: Any, api_key: str | None, post: Any, spawn: Spawn, kernel_spawned_at: float
+) -> BrowserCompute:
     """Boot the compute worker's Python and try to connect (see ``BrowserCompute.connect``)."""
-    compute = BrowserCompute(config.to_py(), post, spawn, config)
+    compute = BrowserCompute(config.to_py(), post, spawn, config, kernel_spawned_at)
     await compute.connect(api_key)
     return compute

@@ -25,8 +25,8 @@ BOOT_TIMEOUT = 180.0
 """A fresh browser profile on a slow machine boots Pyodide and IPython in seconds; this
 only catches a kernel worker that will never come up."""
 
-Spawn = Callable[[Any, Any], Any]
-"""kernel-handle.js's ``spawnKernel(config, onMessage)``: a handle with ``send``,
+Spawn = Callable[[Any], Any]
+"""kernel-handle.js's ``spawnKernel(config)``: a handle with ``listen``, ``send``,
 ``interrupt``, ``writeStdin``, ``terminate`` and ``shared``."""
 
 
@@ -44,7 +44,8 @@ class BootingKernel:
         self.ready: asyncio.Future[dict[str, Any]] = asyncio.get_event_loop().create_future()
         self._on_change = on_change
         self._proxy = create_proxy(self._on_message)
-        self.handle = spawn(config, self._proxy)
+        self.handle = spawn(config)
+        self.handle.listen(self._proxy)
 
     @property
     def shared_memory(self) -> bool:
@@ -100,9 +101,9 @@ class KernelPool:
         self._spare_count = spare
         self._on_change = on_change
         self.spares: list[BootingKernel] = []
-        self.fill()
 
     def fill(self) -> None:
+        """Boot spares until there are ``spare`` of them (call once to start)."""
         self.spares = [k for k in self.spares if k.state != "ended"]
         while len(self.spares) < self._spare_count:
             self.spares.append(self._boot())
