@@ -14,9 +14,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import copy
-import json
 import os
-import re
 import signal
 import sys
 import threading
@@ -29,6 +27,7 @@ import nbformat
 import pytest
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 from jupyter_client.manager import KernelManager
+from jupyter_reference import merge_streams, normalise
 from nbclient import NotebookClient
 
 from cocalc_compute_wasm.kernel import Kernel
@@ -105,34 +104,6 @@ INTERRUPTED = [
     "import time\ntime.sleep(10)",
     "import asyncio\nawait asyncio.sleep(2)",  # ipykernel cancels it only when it ends
 ]
-
-
-def normalise(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", json.dumps(outputs))
-    outputs = json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", text))
-    for output in outputs:
-        if output["output_type"] == "error":
-            output["traceback"] = [
-                line
-                for line in output["traceback"]
-                if "ipykernel/kernelbase.py" not in line and "kernel/kernel.py" not in line
-            ]
-    return outputs
-
-
-def merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    merged: list[dict[str, Any]] = []
-    for output in outputs:
-        previous = merged[-1] if merged else None
-        if (
-            previous is not None
-            and output["output_type"] == previous["output_type"] == "stream"
-            and output["name"] == previous["name"]
-        ):
-            previous["text"] += output["text"]
-        else:
-            merged.append(dict(output))
-    return merged
 
 
 class FrontEnd:

@@ -8,6 +8,7 @@ import json
 import re
 import sys
 from pathlib import Path
+from typing import Any
 
 import nbformat
 from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
@@ -37,33 +38,42 @@ CELLS = [
 ]
 
 
-def normalised(cells) -> list:
-    outputs = [
-        rejoin_lines(nbformat.from_dict({"cells": [c]}))["cells"][0]["outputs"] for c in cells
-    ]
+def normalise(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     text = re.sub(r"0x[0-9a-fA-F]+", "0xADDR", json.dumps(outputs))
-    text = re.sub(r"ipykernel_\d+", "ipykernel_PID", text)
-    outputs = json.loads(text)
-    for cell in outputs:
-        merged = []
-        for output in cell:
-            if output["output_type"] == "error":
-                output["traceback"] = [
-                    line
-                    for line in output["traceback"]
-                    if "ipykernel/kernelbase.py" not in line and "kernel/kernel.py" not in line
-                ]
-            previous = merged[-1] if merged else None
-            if (
-                previous
-                and output["output_type"] == previous["output_type"] == "stream"
-                and output["name"] == previous["name"]
-            ):
-                previous["text"] += output["text"]
-            else:
-                merged.append(output)
-        cell[:] = merged
+    outputs = json.loads(re.sub(r"ipykernel_\d+", "ipykernel_PID", text))
+    for output in outputs:
+        if output["output_type"] == "error":
+            output["traceback"] = [
+                line
+                for line in output["traceback"]
+                if "ipykernel/kernelbase.py" not in line and "kernel/kernel.py" not in line
+            ]
     return outputs
+
+
+def merge_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    merged: list[dict[str, Any]] = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            previous is not None
+            and output["output_type"] == previous["output_type"] == "stream"
+            and output["name"] == previous["name"]
+        ):
+            previous["text"] += output["text"]
+        else:
+            merged.append(dict(output))
+    return merged
+
+
+def normalised(cells) -> list:
+    """The outputs of nbformat cells, normalised and with consecutive streams merged."""
+    return [
+        merge_streams(
+            normalise(rejoin_lines(nbformat.from_dict({"cells": [c]}))["cells"][0]["outputs"])
+        )
+        for c in cells
+    ]
 
 
 def run_with_nbclient(workdir) -> list:

@@ -16,8 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..kernel.events import ExecuteReply, KernelEvent
-from ..kernel.wire import event_from_wire
-from ..worker.service import KernelDied
+from ..worker.service import KernelDied, relay_events
 
 log = logging.getLogger(__name__)
 
@@ -166,17 +165,17 @@ class WorkerKernel:
         worker = self._worker
         if worker is None or worker.state != "ready":
             raise KernelDied("the kernel worker is not running")
+
+        async def receive() -> dict[str, Any]:
+            message = await worker.messages.get()
+            if message.get("type") == "ended":
+                raise KernelDied(str(message.get("message")))
+            return message
+
         worker.handle.send(_to_js({"op": "execute", "code": code}))
         self.executing = True
         try:
-            while True:
-                message = await worker.messages.get()
-                if message.get("type") == "ended":
-                    raise KernelDied(str(message.get("message")))
-                event = event_from_wire(message)
-                if isinstance(event, ExecuteReply):
-                    return event
-                on_event(event)
+            return await relay_events(receive, on_event)
         finally:
             self.executing = False
 

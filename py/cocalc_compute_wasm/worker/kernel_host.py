@@ -11,9 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..kernel.events import ExecuteReply, KernelEvent
-from ..kernel.wire import event_from_wire
 from .pipe_frames import FrameError, decode_body, decode_length, encode
-from .service import KernelDied
+from .service import KernelDied, relay_events
 
 START_TIMEOUT = 60.0
 
@@ -73,11 +72,7 @@ class KernelProcess:
         self._send({"op": "execute", "code": code})
         self.executing = True
         try:
-            while True:
-                event = event_from_wire(await self._receive())
-                if isinstance(event, ExecuteReply):
-                    return event
-                on_event(event)
+            return await relay_events(self._receive, on_event)
         finally:
             self.executing = False
 

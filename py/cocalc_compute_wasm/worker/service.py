@@ -14,12 +14,13 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
 from ..client import Client, Notebook
 from ..client.errors import RequestError
 from ..kernel.events import ExecuteReply, KernelEvent, Output
+from ..kernel.wire import event_from_wire
 from ..notebook import INPUT
 from ..protocol import ErrorCode
 from ..runner import Execute, Runner, SendInput
@@ -56,6 +57,18 @@ class KernelHost(Protocol):
 
 
 KernelFactory = Callable[[], KernelHost]
+
+
+async def relay_events(
+    receive: Callable[[], Awaitable[dict[str, Any]]], on_event: Callable[[KernelEvent], None]
+) -> ExecuteReply:
+    """Hand a running cell's events (wire dicts from ``receive``) to ``on_event`` until
+    the reply that ends it, which is returned."""
+    while True:
+        event = event_from_wire(await receive())
+        if isinstance(event, ExecuteReply):
+            return event
+        on_event(event)
 
 
 class NotebookService:
