@@ -29,6 +29,9 @@ log = logging.getLogger(__name__)
 
 RECENT_ERRORS = 20
 """How many problems a worker remembers for a person looking at it."""
+BUSY_PRESENCE_DELAY = 0.1
+"""A cell that ends sooner is not announced as a busy kernel: collaborators would only
+see a flicker, and the two presence updates would cost as much as the cell."""
 
 
 class KernelDied(Exception):
@@ -186,6 +189,8 @@ class NotebookService:
         try:
             for action in self.runner.take_actions():
                 if isinstance(action, Execute):
+                    # the code goes to the kernel now: "run" and "busy" are one patch
+                    self.runner.execution_started()
                     self._spawn(self._execute(action))
                 elif isinstance(action, SendInput):
                     self.kernel.send_stdin(action.value)
@@ -207,9 +212,15 @@ class NotebookService:
         self._pump()
 
     async def _execute(self, action: Execute) -> None:
-        self._spawn(self._report("busy"))  # presence: not worth a round trip before the run
-        self.runner.execution_started()
-        self._pump()
+        self._set_kernel_state("busy")
+        announced = False
+
+        def announce_busy() -> None:
+            nonlocal announced
+            announced = True
+            self._spawn(self._report("busy"))
+
+        announce = asyncio.get_running_loop().call_later(BUSY_PRESENCE_DELAY, announce_busy)
 
         def on_event(event: KernelEvent) -> None:
             self.runner.kernel_event(event, self.now())
@@ -231,11 +242,20 @@ class NotebookService:
         else:
             self.runner.execution_finished(reply, self.now())
             self._pump()
-        self._spawn(self._report("idle"))
+        finally:
+            announce.cancel()
+        if announced:
+            self._spawn(self._report("idle"))
+        else:
+            self._set_kernel_state("idle")
 
-    async def _report(self, state: str) -> None:
+    def _set_kernel_state(self, state: str) -> None:
+        """For this worker's own status only; `_report` also tells collaborators."""
         self.kernel_state = state
         self._on_change()
+
+    async def _report(self, state: str) -> None:
+        self._set_kernel_state(state)
         try:
             await self.notebook.report_kernel(state)
         except Exception as error:  # presence is best effort; the cells are what matter
