@@ -40,6 +40,7 @@ BUILD_INFO = "build-info.json"
 # The files of the npm package that a module worker needs: no classic-script loader,
 # no source maps, no consoles.
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
+SNAPSHOT_SCRIPT = ROOT / "tools" / "kernel-snapshot.mjs"
 
 
 class BuildError(Exception):
@@ -306,12 +307,59 @@ def closure(
     return list(seen.values())
 
 
+# --- the kernel's memory snapshot ---------------------------------------------------------
+
+
+def build_kernel_snapshot(out: Path, version: str, wheels: list[Path], previous: dict) -> dict:
+    """A Pyodide memory snapshot of a kernel worker that has imported IPython and our
+    kernel (tools/kernel-snapshot.mjs makes it with Node). Named by its content's hash,
+    so that it can be served as immutable; remade only when its inputs change."""
+    snapshots = out / "snapshots"
+    wanted = fingerprint(
+        [SNAPSHOT_SCRIPT, ROOT / "package-lock.json"],
+        version,
+        *(f"{w.name}={sha256_of(w)}" for w in wheels),
+    )
+    old = previous.get("snapshots", {}).get("kernel")
+    if old and old.get("fingerprint") == wanted and (out / old["file"]).exists():
+        return old
+    node = shutil.which("node")
+    if node is None:
+        raise BuildError(
+            "Node.js (20 or newer) is needed to make the kernel's Pyodide memory snapshot: "
+            "install it (Debian: apt-get install nodejs)"
+        )
+    snapshots.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=snapshots) as tmp:
+        made = Path(tmp) / "kernel.bin"
+        core = out / "pyodide" / version
+        run(
+            [node, str(SNAPSHOT_SCRIPT), str(core), str(out / "wheels"), str(made)]
+            + [w.name for w in wheels],
+            "making the kernel snapshot with Node",
+        )
+        digest = sha256_of(made)
+        name = f"kernel-{digest[:16]}.bin"
+        for stale in snapshots.glob("*.bin"):
+            stale.unlink()
+        os.replace(made, snapshots / name)
+    size = (snapshots / name).stat().st_size
+    log(f"kernel snapshot {name} made ({size / 2**20:.1f} MiB)")
+    return {"file": f"snapshots/{name}", "sha256": digest, "fingerprint": wanted}
+
+
 # --- the whole build ----------------------------------------------------------------------
 
 
 def input_fingerprint(config: BuildConfig) -> str:
     return fingerprint(
-        [*package_sources(), *web_sources(), ROOT / "package-lock.json", Path(__file__)],
+        [
+            *package_sources(),
+            *web_sources(),
+            ROOT / "package-lock.json",
+            Path(__file__),
+            SNAPSHOT_SCRIPT,
+        ],
         config.pyodide_version,
         *config.extras,
         *config.lazy,
@@ -330,6 +378,7 @@ def is_complete(out: Path, info: dict) -> bool:
     files = [out / "pyodide" / info["pyodide"] / n for n in PYODIDE_CORE_FILES]
     files += [out / "wheels" / w["file"] for w in info["wheels"]]
     files += [out / "app" / n for n in info["app"]]
+    files += [out / s["file"] for s in info.get("snapshots", {}).values()]
     return all(f.exists() for f in files)
 
 
@@ -376,6 +425,8 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
         raise BuildError(f"lazy wheel {name} is not a dependency of {PACKAGE_NAME}")
     kernel_boot = [w for w in kernel_wheels if kernel_names[w] not in config.lazy]
 
+    kernel_snapshot = build_kernel_snapshot(out, config.pyodide_version, kernel_boot, previous)
+
     staging = Path(tempfile.mkdtemp(prefix=".staging-app-", dir=out))
     app_files = []
     for source in web_sources():
@@ -403,6 +454,11 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
             "kernel": [w.name for w in kernel_boot],
         },
         "app": sorted(app_files),
+        # memory snapshots that a worker may boot from instead (kernel.js; the wheels'
+        # files are not in it: the worker still loads its boot wheels)
+        # The compute worker restores the kernel's too: one download, and its runtime
+        # up at once; the IPython it does not use costs it a few MiB of heap.
+        "snapshots": {"kernel": kernel_snapshot, "worker": kernel_snapshot},
     }
     write_json_atomic(out / BUILD_INFO, info)
     log(f"{out} built: {PACKAGE_NAME} {info['package']['version']}, {len(all_wheels)} wheels")

@@ -31,13 +31,15 @@ function sleeper() {
 }
 
 async function boot({ config, interrupt, stdin }) {
-  const pyodide = await bootPyodide(config, config.wheels.kernel, post);
+  const { pyodide, snapshot } = await bootPyodide(
+    config, config.wheels.kernel, post, config.snapshots?.kernel ?? null,
+  );
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
   const side = await pyodide
     .pyimport("cocalc_compute_wasm.browser.kernel_side")
     // undefined, not null: Pyodide gives Python None for undefined (null is jsnull)
     .start(post, stdin ? stdinReader(stdin, interrupt) : undefined, interrupt ?? undefined,
-      interrupt ? sleeper() : undefined);
+      interrupt ? sleeper() : undefined, snapshot ?? undefined);
   // handle() reports its own failures; a rejection here is Pyodide itself failing (a
   // fatal error: stack or memory exhausted), after which this kernel is unusable.
   return (data) =>

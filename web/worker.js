@@ -17,9 +17,12 @@ async function boot({ config, apiKey }) {
     first = null;
     return kernel;
   };
-  const pyodide = await bootPyodide(config, config.wheels.worker, post);
+  const { pyodide, snapshot } = await bootPyodide(
+    config, config.wheels.worker, post, config.snapshots?.worker ?? null,
+  );
   const compute = await phase(post, "connect", `project ${config.projectId}`, () =>
-    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawn, kernelSpawnedAt),
+    pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawn, kernelSpawnedAt,
+      snapshot ?? undefined),
   );
   return (data) => compute.page_message(data);
 }

@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 from dataclasses import replace
 
 import pytest
@@ -101,3 +102,31 @@ def test_an_interrupted_build_does_not_look_complete(build_module, dist, tmp_pat
 
     with pytest.raises(DistError, match="no complete browser build"):
         BrowserDist.open(out)
+
+
+def test_the_build_records_the_kernel_snapshot(build_module, dist):
+    info = json.loads((dist.root / "build-info.json").read_text())
+    snapshot = info["snapshots"]["kernel"]
+    path = dist.root / snapshot["file"]
+    digest = build_module.sha256_of(path)
+    assert snapshot["sha256"] == digest
+    # named by its content, so that it can be cached as immutable; the only one there
+    assert path.name == f"kernel-{digest[:16]}.bin"
+    assert [p.name for p in (dist.root / "snapshots").iterdir()] == [path.name]
+    assert path.stat().st_size > 10 * 2**20  # a wasm memory with IPython imported
+    assert dist.snapshots["kernel"].file == snapshot["file"]
+    assert info["snapshots"]["worker"] == snapshot  # the compute worker restores it too
+
+
+def test_snapshot_failure_is_a_build_error(build_module, dist, tmp_path, monkeypatch):
+    out = tmp_path / "web"
+    shutil.copytree(dist.root, out)
+    info = json.loads((out / "build-info.json").read_text())
+    previous = {**info, "snapshots": {}}  # as if never made: Node must run
+    kernel = [out / "wheels" / name for name in info["boot"]["kernel"]]
+    # without our own wheel, the imports the snapshot is made of fail
+    with pytest.raises(build_module.BuildError, match="making the kernel snapshot with Node"):
+        build_module.build_kernel_snapshot(out, info["pyodide"], kernel[1:], previous)
+    monkeypatch.setattr(build_module.shutil, "which", lambda name: None)
+    with pytest.raises(build_module.BuildError, match=r"Node\.js"):
+        build_module.build_kernel_snapshot(out, info["pyodide"], kernel, previous)

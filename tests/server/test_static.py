@@ -1,6 +1,7 @@
 """The static side of the server: the compute page, isolation headers, MIME types,
 caching, config, the login cookie and the index."""
 
+import base64
 import hashlib
 
 import pytest
@@ -154,3 +155,17 @@ async def test_base_path_prefixes_every_route(aiohttp_client, project, dist):
 )
 def test_normalize_base_path(given, normal):
     assert normalize_base_path(given) == normal
+
+
+async def test_the_kernel_snapshot_is_served_immutable_with_its_hash(client, project, dist):
+    config = await (await client.get(f"/{project.project_id}/compute/config.json")).json()
+    origin = str(client.make_url("/")).rstrip("/")
+    snapshot = config["snapshots"]["kernel"]
+    assert snapshot["url"] == f"{origin}/{dist.snapshots['kernel'].file}"
+    response = await client.get(snapshot["url"].removeprefix(origin))
+    assert response.status == 200
+    assert response.content_type == "application/octet-stream"
+    assert "immutable" in response.headers["Cache-Control"]
+    assert_isolated(response)
+    digest = hashlib.sha256(await response.read()).digest()
+    assert snapshot["integrity"] == "sha256-" + base64.b64encode(digest).decode()

@@ -53,8 +53,11 @@ class BrowserCompute:
         spawn: Spawn,
         js_config: Any,
         kernel_spawned_at: float,
+        snapshot: dict[str, Any] | None = None,
     ) -> None:
         import js
+
+        self.snapshot = snapshot
 
         self.config = config
         self._post = post
@@ -225,6 +228,7 @@ class BrowserCompute:
                     "ms": (time.perf_counter() - self._started) * 1000,
                     "kernel": self.kernel_report(),
                     "worker_heap_bytes": heap_bytes(),
+                    "worker_snapshot": self.snapshot,
                     "crossOriginIsolated": self.isolated,
                 }
             )
@@ -251,9 +255,22 @@ class BrowserCompute:
 
 
 async def start(
-    config: Any, api_key: str | None, post: Any, spawn: Spawn, kernel_spawned_at: float
+    config: Any,
+    api_key: str | None,
+    post: Any,
+    spawn: Spawn,
+    kernel_spawned_at: float,
+    snapshot: Any | None = None,
 ) -> BrowserCompute:
-    """Boot the compute worker's Python and try to connect (see ``BrowserCompute.connect``)."""
-    compute = BrowserCompute(config.to_py(), post, spawn, config, kernel_spawned_at)
+    """Boot the compute worker's Python and try to connect (see ``BrowserCompute.connect``).
+    `snapshot` is how pyodide-boot.js booted it ({url, used, error}; None without one)."""
+    compute = BrowserCompute(
+        config.to_py(),
+        post,
+        spawn,
+        config,
+        kernel_spawned_at,
+        snapshot.to_py() if snapshot is not None else None,
+    )
     await compute.connect(api_key)
     return compute

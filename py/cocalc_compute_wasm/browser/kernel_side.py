@@ -101,9 +101,14 @@ def interruptible_sleep(wait_ms: Callable[[float], Any], interrupt_buffer: Any) 
 
 
 async def start(
-    post: Any, read_stdin: Any | None, interrupt_buffer: Any | None, wait_ms: Any | None
+    post: Any,
+    read_stdin: Any | None,
+    interrupt_buffer: Any | None,
+    wait_ms: Any | None,
+    snapshot: Any | None = None,
 ) -> KernelSide:
-    """Start the kernel, warm it up and tell the compute worker it is ready."""
+    """Start the kernel, warm it up and tell the compute worker it is ready. `snapshot`
+    is how pyodide-boot.js booted ({url, used, error}; None without a snapshot)."""
     import IPython
     import pyodide_js
 
@@ -124,6 +129,7 @@ async def start(
             "heap_bytes": heap_bytes(),
             "stdin": read_stdin is not None,
             "interrupt": interrupt_buffer is not None,
+            "snapshot": snapshot.to_py() if snapshot is not None else None,
         }
     )
     return side

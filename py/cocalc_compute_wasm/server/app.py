@@ -23,6 +23,7 @@ CONTENT_TYPES = {
     ".mjs": "text/javascript",
     ".wasm": "application/wasm",
     ".whl": "application/zip",
+    ".bin": "application/octet-stream",
 }
 
 # SharedArrayBuffer and Atomics.wait (the worker's synchronous calls) need these on the
@@ -37,8 +38,9 @@ ISOLATION_HEADERS = {
 }
 COOKIE = "api_key"
 COOKIE_MAX_AGE = 30 * 24 * 3600
-# The Pyodide core lives under a versioned path and never changes; everything else is
-# revalidated (cheap: aiohttp answers If-Modified-Since with 304).
+# The Pyodide core lives under a versioned path and the snapshots are named by their
+# content's hash: neither ever changes. Everything else is revalidated (cheap: aiohttp
+# answers If-Modified-Since with 304).
 IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
@@ -66,7 +68,8 @@ async def isolation_headers(request: web.Request, handler) -> web.StreamResponse
         if suffix in CONTENT_TYPES:
             response.content_type = CONTENT_TYPES[suffix]
     if "Cache-Control" not in response.headers:
-        immutable = request.path.startswith(f"{request.app[BASE_KEY]}pyodide/")
+        base = request.app[BASE_KEY]
+        immutable = request.path.startswith((f"{base}pyodide/", f"{base}snapshots/"))
         response.headers["Cache-Control"] = IMMUTABLE if immutable else REVALIDATE
     return response
 
@@ -101,6 +104,11 @@ async def config(request: web.Request) -> web.Response:
             "wheels": {
                 kind: [f"{base}wheels/{name}" for name in names]
                 for kind, names in dist.boot_wheels.items()
+            },
+            # a worker boots from its kind's snapshot when it can (and says when not)
+            "snapshots": {
+                kind: {"url": f"{base}{snapshot.file}", "integrity": snapshot.integrity}
+                for kind, snapshot in dist.snapshots.items()
             },
         }
     )
@@ -213,4 +221,6 @@ def make_app(
     app.router.add_get(f"{base}simple/{{project}}/", index_project)
     app.router.add_static(f"{base}pyodide/{dist.pyodide_version}", dist.pyodide_dir)
     app.router.add_static(f"{base}wheels", dist.wheels_dir)
+    if dist.snapshots:
+        app.router.add_static(f"{base}snapshots", dist.snapshots_dir)
     return app

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 BUILD_INFO = "build-info.json"
@@ -22,6 +23,18 @@ def default_dist_dir() -> Path:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    file: str
+    """Relative to the distribution's root: snapshots/<kind>-<hash>.bin"""
+    sha256: str
+
+    @property
+    def integrity(self) -> str:
+        """The file's hash as a fetch() integrity string (Subresource Integrity)."""
+        return "sha256-" + base64.b64encode(bytes.fromhex(self.sha256)).decode()
+
+
+@dataclass(frozen=True)
 class BrowserDist:
     root: Path
     pyodide_version: str
@@ -31,6 +44,9 @@ class BrowserDist:
     boot_wheels: dict[str, tuple[str, ...]]
     """What each browser worker loads when it boots: "worker" (the compute worker) and
     "kernel" (a kernel worker)."""
+    snapshots: dict[str, Snapshot] = field(default_factory=dict)
+    """Pyodide memory snapshots a kind of worker may boot from (now "kernel"); none in a
+    build that predates them."""
 
     @classmethod
     def open(cls, root: Path | None = None) -> BrowserDist:
@@ -53,7 +69,11 @@ class BrowserDist:
         boot = {kind: tuple(files) for kind, files in info.get("boot", {}).items()}
         if set(boot) != {"worker", "kernel"}:
             raise DistError(f"{info_path} lists no boot wheels: run `python build.py`")
-        return cls(root, info["pyodide"], package["version"], extras, micropip[0], boot)
+        snapshots = {
+            kind: Snapshot(entry["file"], entry["sha256"])
+            for kind, entry in info.get("snapshots", {}).items()
+        }
+        return cls(root, info["pyodide"], package["version"], extras, micropip[0], boot, snapshots)
 
     @property
     def app_dir(self) -> Path:
@@ -62,6 +82,10 @@ class BrowserDist:
     @property
     def pyodide_dir(self) -> Path:
         return self.root / "pyodide" / self.pyodide_version
+
+    @property
+    def snapshots_dir(self) -> Path:
+        return self.root / "snapshots"
 
     @property
     def wheels_dir(self) -> Path:
