@@ -25,6 +25,7 @@ build machine's locale rather than the browser's language).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import random
 import sys
@@ -41,6 +42,8 @@ def after_restore() -> None:
     # Pyodide puts "" first on sys.path at each start, restored ones included
     while sys.path.count("") > 1:
         sys.path.remove("")
+    # what the snapshot imported lives as long as the worker: keep the collector off it
+    gc.freeze()
 
 
 def refresh_time_zone() -> None:
