@@ -3,16 +3,19 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
-from compute_page import ComputePage, open_compute_page
+from compute_page import ComputePage, in_browser, open_compute_page
 
 from cocalc_compute_wasm.client import Backoff, connect
 from cocalc_compute_wasm.headless import launch_chromium
-from cocalc_compute_wasm.server import keys, make_app
+from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
+from cocalc_compute_wasm.server import BrowserDist, keys, make_app
 
 
 def pytest_collection_modifyitems(items):
@@ -75,3 +78,20 @@ async def served_project(serve_project) -> ServedProject:
 async def compute_page(served_project, chromium) -> ComputePage:
     """Chromium on the compute page, authenticated by its cookie, booted and connected."""
     return await open_compute_page(chromium, served_project.page_url(), served_project.api_key)
+
+
+@pytest.fixture
+def boot_changed_dist(aiohttp_server, project, dist, chromium, tmp_path):
+    """Boot the page from a copy of the browser build that ``change(root)`` altered."""
+
+    async def boot(change: Callable[[Path], None]):
+        root = tmp_path / "web"
+        shutil.copytree(dist.root, root)
+        change(root)
+        api_key, _ = keys.create_key(project.db)
+        server = await aiohttp_server(make_app(project, BrowserDist.open(root)))
+        page = str(server.make_url(f"/{project.project_id}/compute/"))
+        await in_browser(set_key_cookie, chromium, page, api_key)
+        return await in_browser(wait_for_boot, chromium, page)
+
+    return boot

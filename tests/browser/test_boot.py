@@ -1,14 +1,12 @@
 """The compute page boots in a real browser: Pyodide in module workers, our wheels from
 our server, connected to the project, with a kernel ready."""
 
-import shutil
-
 from compute_page import in_browser, open_compute_page
 from netproxy import Proxy
 
 from cocalc_compute_wasm import __version__
 from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
-from cocalc_compute_wasm.server import BrowserDist, keys, make_app
+from cocalc_compute_wasm.server import keys, make_app
 
 
 async def test_page_boots_connects_and_readies_a_kernel(compute_page, served_project, dist):
@@ -63,16 +61,12 @@ async def test_without_a_key_the_page_asks_for_one(served_project, chromium):
     assert outcome.state == "ready", outcome
 
 
-async def test_missing_wheel_is_a_clear_error(aiohttp_server, project, dist, chromium, tmp_path):
-    broken = tmp_path / "web"
-    shutil.copytree(dist.root, broken)
-    for wheel in (broken / "wheels").glob("diff_match_patch-*.whl"):
-        wheel.unlink()
-    api_key, _ = keys.create_key(project.db)
-    server = await aiohttp_server(make_app(project, BrowserDist.open(broken)))
-    page = str(server.make_url(f"/{project.project_id}/compute/"))
-    await in_browser(set_key_cookie, chromium, page, api_key)
-    outcome = await in_browser(wait_for_boot, chromium, page)
+async def test_missing_wheel_is_a_clear_error(boot_changed_dist):
+    def remove_a_wheel(root):
+        for wheel in (root / "wheels").glob("diff_match_patch-*.whl"):
+            wheel.unlink()
+
+    outcome = await boot_changed_dist(remove_a_wheel)
     assert outcome.state == "error"
     assert outcome.error["phase"] == "packages"
     assert "diff_match_patch" in outcome.error["message"]

@@ -4,14 +4,9 @@ Pyodide) the normal way, saying so."""
 
 import hashlib
 import json
-import shutil
 
 import pytest
-from compute_page import in_browser
 from notebook_cells import notebook_with, text
-
-from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
-from cocalc_compute_wasm.server import BrowserDist, keys, make_app
 
 PROBE = """\
 import json, os, random, sys, tempfile
@@ -90,17 +85,8 @@ def another_build(root):
         (another_build, "build id mismatch"),
     ],
 )
-async def test_an_unusable_snapshot_falls_back_to_a_normal_boot(
-    aiohttp_server, project, dist, chromium, tmp_path, spoil, says
-):
-    spoiled = tmp_path / "web"
-    shutil.copytree(dist.root, spoiled)
-    spoil(spoiled)
-    api_key, _ = keys.create_key(project.db)
-    server = await aiohttp_server(make_app(project, BrowserDist.open(spoiled)))
-    page = str(server.make_url(f"/{project.project_id}/compute/"))
-    await in_browser(set_key_cookie, chromium, page, api_key)
-    outcome = await in_browser(wait_for_boot, chromium, page)
+async def test_an_unusable_snapshot_falls_back_to_a_normal_boot(boot_changed_dist, spoil, says):
+    outcome = await boot_changed_dist(spoil)
     assert outcome.state == "ready", outcome
     snapshot = outcome.result["kernel"]["snapshot"]
     assert snapshot["used"] is False
@@ -114,19 +100,13 @@ async def test_an_unusable_snapshot_falls_back_to_a_normal_boot(
     assert outcome.result["kernel"]["warm_up"]["status"] == "ok"
 
 
-async def test_a_dist_without_snapshots_boots_as_before(
-    aiohttp_server, project, dist, chromium, tmp_path
-):
-    old = tmp_path / "web"
-    shutil.copytree(dist.root, old)
-    info = json.loads((old / "build-info.json").read_text())
-    del info["snapshots"]
-    (old / "build-info.json").write_text(json.dumps(info))
-    api_key, _ = keys.create_key(project.db)
-    server = await aiohttp_server(make_app(project, BrowserDist.open(old)))
-    page = str(server.make_url(f"/{project.project_id}/compute/"))
-    await in_browser(set_key_cookie, chromium, page, api_key)
-    outcome = await in_browser(wait_for_boot, chromium, page)
+async def test_a_dist_without_snapshots_boots_as_before(boot_changed_dist):
+    def forget_snapshots(root):
+        info = json.loads((root / "build-info.json").read_text())
+        del info["snapshots"]
+        (root / "build-info.json").write_text(json.dumps(info))
+
+    outcome = await boot_changed_dist(forget_snapshots)
     assert outcome.state == "ready", outcome
     assert outcome.result["kernel"]["snapshot"] is None
     assert outcome.result["worker_snapshot"] is None
