@@ -14,6 +14,7 @@ from .dist import BrowserDist
 from .hub import Hub
 from .keys import AuthRefused, check_key
 from .project import Project
+from .websocketfs import websocketfs
 from .ws import HUB_KEY, project_websocket
 
 # Browsers refuse module scripts and wasm streaming compilation with the wrong types, and
@@ -210,6 +211,7 @@ def make_app(
     serve_app_file = app_file_handler(dist.app_dir, app_files)
     page = f"{base}{{project_id}}/compute"
     app.router.add_get(f"{base}{{project_id}}/raw/.smc/ws", project_websocket)
+    app.router.add_get(f"{base}{{project_id}}/raw/.smc/websocketfs", websocketfs)
     app.router.add_post(f"{base}{{project_id}}/login", login)
     app.router.add_post(f"{base}{{project_id}}/logout", logout)
     app.router.add_get(base, to_compute_page)
