@@ -135,7 +135,7 @@ async def test_many_in_flight_and_large_listing(served, sftp):
 
 
 async def test_100_mb_round_trip(served, sftp, tmp_path):
-    size = int(os.environ.get("WSFS_MB", "100")) * 1024 * 1024
+    size = 100 * 1024 * 1024
     local = tmp_path / "big.bin"
     with local.open("wb") as out:
         for _ in range(size // (4 * 1024 * 1024)):
