@@ -238,6 +238,7 @@ class NotebookService:
             self.runner.execution_finished(reply, self.now())
             self._pump()
             await self._report("dead")
+            announced = True  # collaborators saw "dead": they must hear "idle" too
             await self.kernel.restart()
         else:
             self.runner.execution_finished(reply, self.now())
