@@ -1,7 +1,9 @@
 // The compute worker's handle on one kernel worker: spawn it with its shared memory,
-// pass messages, interrupt, answer input(), terminate. Python (browser/kernel_worker.py)
-// drives it; this is only the part that needs JavaScript's own objects.
+// pass messages, interrupt, answer input(), carry its file link, terminate. Python
+// (browser/kernel_worker.py) drives it; this is only the part that needs JavaScript's
+// own objects.
 
+import { FILES_HEADER_BYTES, FILES_SLOT_BYTES, filesRelay } from "./files-relay.js";
 import { moduleWorker } from "./module-worker.js";
 
 const STDIN_BYTES = 1 << 20;
@@ -18,15 +20,19 @@ export function spawnKernel(config) {
   const shared = self.crossOriginIsolated;
   const interrupt = shared ? new Uint8Array(new SharedArrayBuffer(1)) : null;
   const stdin = shared ? new Int32Array(new SharedArrayBuffer(8 + STDIN_BYTES)) : null;
+  const files = shared ? new SharedArrayBuffer(FILES_HEADER_BYTES + FILES_SLOT_BYTES) : null;
+  const relay = files ? filesRelay(files) : null;
   let deliver = null;
   const kept = [];
   const receive = (message) => (deliver ? deliver(message) : kept.push(message));
-  worker.addEventListener("message", ({ data }) => receive(data));
+  worker.addEventListener("message", ({ data }) =>
+    data?.type === "files" ? relay.carry(data) : receive(data),
+  );
   worker.addEventListener("error", (event) => {
     event.preventDefault();
     receive({ type: "error", phase: "kernel", message: event.message || "the kernel worker failed" });
   });
-  worker.postMessage({ config, interrupt, stdin });
+  worker.postMessage({ config, interrupt, stdin, files });
   return {
     shared,
     listen(onMessage) {
@@ -50,6 +56,9 @@ export function spawnKernel(config) {
       Atomics.notify(stdin, 0);
       return true;
     },
-    terminate: () => worker.terminate(),
+    terminate() {
+      worker.terminate();
+      relay?.close();
+    },
   };
 }

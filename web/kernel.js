@@ -1,7 +1,9 @@
 // A kernel worker: one IPython kernel in its own Pyodide, for one notebook. The compute
 // worker (worker.js) spawns it, sends it cells, and reaches it while a cell runs through
-// shared memory: the interrupt buffer, and the stdin slot that input() waits on.
+// shared memory: the interrupt buffer, the stdin slot that input() waits on, and the
+// files slot that the project's mounted files wait on.
 import { bootPyodide, serveMessages, summarize } from "./pyodide-boot.js";
+import { filesExchange, projectFileSystem } from "./project-fs.js";
 
 const post = (message) => self.postMessage(message);
 const decoder = new TextDecoder();
@@ -30,16 +32,18 @@ function sleeper() {
   return (ms) => Atomics.wait(cell, 0, 0, ms);
 }
 
-async function boot({ config, interrupt, stdin }) {
+async function boot({ config, interrupt, stdin, files }) {
   const { pyodide, snapshot } = await bootPyodide(
     config, config.wheels.kernel, post, config.snapshots?.kernel ?? null,
   );
   if (interrupt) pyodide.setInterruptBuffer(interrupt);
+  const mount = (ops, path) => pyodide.FS.mount(projectFileSystem(pyodide._module, ops), {}, path);
   const side = await pyodide
     .pyimport("cocalc_compute_wasm.browser.kernel_side")
     // undefined, not null: Pyodide gives Python None for undefined (null is jsnull)
     .start(post, stdin ? stdinReader(stdin, interrupt) : undefined, interrupt ?? undefined,
-      interrupt ? sleeper() : undefined, snapshot ?? undefined);
+      interrupt ? sleeper() : undefined, snapshot ?? undefined,
+      files ? filesExchange(files, post, interrupt) : undefined, mount);
   // handle() reports its own failures; a rejection here is Pyodide itself failing (a
   // fatal error: stack or memory exhausted), after which this kernel is unusable.
   return (data) =>

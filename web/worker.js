@@ -3,6 +3,7 @@
 // server assigns; each notebook's kernel is a kernel worker of its own (kernel.js), so
 // this worker, its websocket and its runner stay free while cells run.
 import { bootPyodide, phase, serveMessages, summarize } from "./pyodide-boot.js";
+import { setFilesAccess } from "./files-relay.js";
 import { spawnKernel } from "./kernel-handle.js";
 
 const post = (message) => self.postMessage(message);
@@ -22,7 +23,7 @@ async function boot({ config, apiKey }) {
   );
   const compute = await phase(post, "connect", `project ${config.projectId}`, () =>
     pyodide.pyimport("cocalc_compute_wasm.browser.compute").start(config, apiKey ?? undefined, post, spawn, kernelSpawnedAt,
-      snapshot ?? undefined),
+      snapshot ?? undefined, setFilesAccess),
   );
   return (data) => compute.page_message(data);
 }

@@ -15,6 +15,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from ..client import Client, connect
@@ -23,7 +24,7 @@ from ..client.errors import AuthError, ClientError
 from ..worker.service import ComputeWorker
 from .heap import heap_bytes
 from .kernel_worker import KernelPool, Spawn
-from .websocket import connect_browser
+from .websocket import connect_browser, websocket_url
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +42,7 @@ def features(isolated: bool) -> dict[str, dict[str, Any]]:
     return {
         "stdin": {"on": isolated, "why": "" if isolated else no_isolation},
         "interrupt": {"on": isolated, "why": "" if isolated else no_isolation},
-        "files": {"on": False, "why": "the project's files are not mounted in this version"},
+        "files": {"on": isolated, "why": "" if isolated else no_isolation},
     }
 
 
@@ -54,10 +55,12 @@ class BrowserCompute:
         js_config: Any,
         kernel_spawned_at: float,
         snapshot: dict[str, Any] | None = None,
+        set_files_access: Callable[[str, str | None], None] | None = None,
     ) -> None:
         import js
 
         self.snapshot = snapshot
+        self._set_files_access = set_files_access
 
         self.config = config
         self._post = post
@@ -119,6 +122,8 @@ class BrowserCompute:
             self._refused(error, api_key is None)
             return False
         self.client.on_state(self._on_client_state)
+        if self._set_files_access is not None:
+            self._set_files_access(websocket_url(server_config.files_url), api_key or None)
         self._set_connection("connected")
         self._serving = asyncio.ensure_future(self.worker.serve(self.client))
         return True
@@ -261,9 +266,11 @@ async def start(
     spawn: Spawn,
     kernel_spawned_at: float,
     snapshot: Any | None = None,
+    set_files_access: Any | None = None,
 ) -> BrowserCompute:
     """Boot the compute worker's Python and try to connect (see ``BrowserCompute.connect``).
-    `snapshot` is how pyodide-boot.js booted it ({url, used, error}; None without one)."""
+    `snapshot` is how pyodide-boot.js booted it ({url, used, error}; None without one);
+    `set_files_access(url, api_key)` tells the kernels' file links where to connect."""
     compute = BrowserCompute(
         config.to_py(),
         post,
@@ -271,6 +278,7 @@ async def start(
         config,
         kernel_spawned_at,
         snapshot.to_py() if snapshot is not None else None,
+        set_files_access,
     )
     await compute.connect(api_key)
     return compute

@@ -20,13 +20,14 @@ from typing import Any
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
+from . import project_files
 from .heap import heap_bytes
 
 SLEEP_SLICE = 0.05
 """Longest uninterruptible stretch of a sleeping cell (seconds)."""
 
-HOME = "/home/project"
-"""The notebooks' working directory, where the project's files will be mounted."""
+HOME = project_files.DEFAULT_MOUNT
+"""The notebooks' working directory, where the project's files are mounted."""
 WARM_UP = "1 + 1"
 
 
@@ -106,9 +107,13 @@ async def start(
     interrupt_buffer: Any | None,
     wait_ms: Any | None,
     snapshot: Any | None = None,
+    files_exchange: Any | None = None,
+    files_mount: Any | None = None,
 ) -> KernelSide:
-    """Start the kernel, warm it up and tell the compute worker it is ready. `snapshot`
-    is how pyodide-boot.js booted ({url, used, error}; None without a snapshot)."""
+    """Start the kernel, warm it up, mount the project's files, and tell the compute
+    worker it is ready. `snapshot` is how pyodide-boot.js booted ({url, used, error};
+    None without a snapshot); `files_exchange` is the file link (None without shared
+    memory), `files_mount(ops, path)` mounts project-fs.js's file system."""
     import IPython
     import pyodide_js
 
@@ -117,6 +122,7 @@ async def start(
     started = time.perf_counter()
     os.makedirs(HOME, exist_ok=True)
     warm_up = await _warm_up()
+    files = _mount_files(files_exchange, files_mount)
     side = KernelSide(post, read_stdin, interrupt_buffer)
     side._send(
         {
@@ -130,9 +136,21 @@ async def start(
             "stdin": read_stdin is not None,
             "interrupt": interrupt_buffer is not None,
             "snapshot": snapshot.to_py() if snapshot is not None else None,
+            "files": files,
         }
     )
     return side
+
+
+def _mount_files(exchange: Any | None, mount: Any | None) -> dict[str, Any]:
+    """Mount the project at HOME (after the warm-up, which must not reach the server)."""
+    if exchange is None or mount is None:
+        why = "this page is not cross-origin isolated, so the kernel has no shared memory"
+        project_files.attach(None, why)
+        return {"mounted": None, "why": why}
+    link = project_files.ProjectLink(exchange, mount)
+    project_files.attach(link)
+    return {"mounted": link.mount(HOME), "why": ""}
 
 
 async def _warm_up() -> dict[str, Any]:

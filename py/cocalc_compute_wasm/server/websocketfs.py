@@ -21,7 +21,7 @@ from ..websocketfs.files import EXTENSIONS, ProjectFiles
 from ..websocketfs.packets import MAX_PACKET, Close, Read, Status, StatusCode
 from ..websocketfs.session import CloseCode, ProtocolViolation, Reply, Run, SftpSession
 from .project import Project
-from .ws import HUB_KEY, authenticated_by_upgrade
+from .ws import HUB_KEY, authenticated_by_upgrade, key_subprotocol
 
 log = logging.getLogger(__name__)
 
@@ -71,9 +71,13 @@ async def websocketfs(request: web.Request) -> web.StreamResponse:
     if not authenticated:
         raise web.HTTPUnauthorized(
             text=cookie_refused
-            or "websocketfs needs an API key: an Authorization: Bearer header or the api_key cookie"
+            or "websocketfs needs an API key: an Authorization: Bearer header, the api_key"
+            " cookie, or a cocalc-api-key.<base64url key> subprotocol"
         )
-    ws = web.WebSocketResponse(max_msg_size=MAX_PACKET, heartbeat=30.0)
+    protocol = key_subprotocol(request)
+    ws = web.WebSocketResponse(
+        max_msg_size=MAX_PACKET, heartbeat=30.0, protocols=(protocol,) if protocol else ()
+    )
     await ws.prepare(request)
     session = SftpSession(EXTENSIONS)
     files = ProjectFiles(project.directory)

@@ -11,6 +11,8 @@ seconds; a hello instead is closed with the protocol's 4401 and its reason.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import logging
 
 from aiohttp import WSMsgType, web
@@ -38,13 +40,40 @@ AUTH_TIMEOUT = 10.0
 HUB_KEY = web.AppKey("hub", Hub)
 
 
+KEY_SUBPROTOCOL = "cocalc-api-key."
+"""A browser cannot set headers on a websocket, and a cookie is not sent across sites, so
+a browser's socket may offer the key as a subprotocol: this prefix and the key in
+unpadded base64url (the pattern Kubernetes uses for bearer tokens)."""
+
+
+def key_subprotocol(request: web.Request) -> str | None:
+    """The offered subprotocol that carries a key, if any (the server must echo it)."""
+    offered = request.headers.get("Sec-WebSocket-Protocol", "")
+    for protocol in (part.strip() for part in offered.split(",")):
+        if protocol.startswith(KEY_SUBPROTOCOL):
+            return protocol
+    return None
+
+
+def _subprotocol_key(protocol: str) -> str:
+    encoded = protocol[len(KEY_SUBPROTOCOL) :]
+    try:
+        return base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise web.HTTPUnauthorized(
+            text=f"the {KEY_SUBPROTOCOL}* subprotocol must carry the key in base64url"
+        ) from None
+
+
 def authenticated_by_upgrade(request: web.Request, project: Project) -> tuple[bool, str]:
     """Whether the upgrade request carries a live key, and if a cookie was refused, why;
-    HTTP 401 for a wrong bearer key."""
+    HTTP 401 for a wrong bearer key (header or subprotocol)."""
     header = request.headers.get("Authorization", "")
-    if header.lower().startswith("bearer "):
+    protocol = key_subprotocol(request)
+    if header.lower().startswith("bearer ") or protocol is not None:
+        key = header[7:].strip() if protocol is None else _subprotocol_key(protocol)
         try:
-            check_key(project.db, header[7:].strip())
+            check_key(project.db, key)
         except AuthRefused as refusal:
             raise web.HTTPUnauthorized(text=str(refusal)) from None
         return True, ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 
 import aiohttp
 import pytest
@@ -53,6 +54,26 @@ async def test_wrong_cookie_refused_and_good_cookie_accepted(served, fs_url):
     assert refused.value.status == 401
     ws = await opened(served, fs_url, {"Cookie": f"api_key={served.api_key}"})
     await ws.close()
+
+
+def key_protocol(key: str) -> str:
+    return "cocalc-api-key." + base64.urlsafe_b64encode(key.encode()).decode().rstrip("=")
+
+
+async def test_key_in_a_subprotocol_as_browsers_send_it(served, fs_url):
+    protocol = key_protocol(served.api_key)
+    ws = await served.http.ws_connect(fs_url, protocols=("other", protocol))
+    assert ws.protocol == protocol  # echoed, or a browser would fail the connection
+    await ws.send_bytes(encode_packet(Init(3)))
+    assert isinstance(decode_packet((await ws.receive(5)).data), Version)
+    await ws.close()
+
+
+@pytest.mark.parametrize("protocol", [key_protocol("wrong-key"), "cocalc-api-key.%%%"])
+async def test_bad_subprotocol_key_refused(served, fs_url, protocol):
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await served.http.ws_connect(fs_url, protocols=(protocol,))
+    assert refused.value.status == 401
 
 
 async def test_wrong_project_is_404(served, bearer):

@@ -1,0 +1,243 @@
+"""The project's files in the browser kernel: WebSocketFS mounted as an Emscripten file
+system, so that ``open("data.csv")`` in a cell reads the project's file.
+
+A kernel worker cannot wait on a websocket while Python runs, so its SFTP packets go to
+the compute worker, which carries them (files-relay.js) and writes the replies into
+shared memory that the kernel blocks on (project-fs.js's ``filesExchange``). The SFTP
+client and its caches are `RemoteFiles`, the same as the FUSE mount's; `MountedProject`
+is what project-fs.js's node and stream operations call, with JavaScript values in and
+out and every failure given back as an errno.
+"""
+
+from __future__ import annotations
+
+import _thread
+import errno
+import functools
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from ..websocketfs.remote import FileAttributes, RemoteFiles
+
+DEFAULT_MOUNT = "/home/project"
+"""The notebooks' working directory."""
+
+
+class ProjectLink:
+    """A kernel's link to the project's files, and where it is mounted."""
+
+    def __init__(self, js_exchange: Any, js_mount: Callable[[Any, str], Any]) -> None:
+        self.files = RemoteFiles(self._exchange_with(js_exchange))
+        self.mounts: dict[str, MountedProject] = {}
+        self._js_mount = js_mount
+
+    @staticmethod
+    def _exchange_with(js_exchange: Any) -> Callable[[Sequence[bytes]], list[bytes]]:
+        from pyodide.ffi import to_js
+
+        def exchange(packets: Sequence[bytes]) -> list[bytes]:
+            replies = js_exchange(to_js(list(packets)))
+            if replies == "interrupted":
+                raise InterruptedError(errno.EINTR, "interrupted while waiting for the project")
+            if isinstance(replies, str):
+                raise ConnectionError(replies)
+            return [reply.to_bytes() for reply in replies]
+
+        return exchange
+
+    def mount(self, path: str) -> str:
+        path = os.path.abspath(path)
+        if path in self.mounts:
+            raise FileExistsError(errno.EEXIST, "the project is already mounted there", path)
+        os.makedirs(path, exist_ok=True)
+        if os.listdir(path):
+            raise OSError(errno.ENOTEMPTY, "cannot mount the project over files", path)
+        from pyodide.ffi import create_proxy
+
+        ops = MountedProject(self.files)
+        self._js_mount(create_proxy(ops), path)  # kept for as long as the mount is
+        self.mounts[path] = ops
+        return path
+
+
+_link: ProjectLink | None = None
+_unavailable = "the project's files are mounted only inside a browser kernel"
+
+
+def attach(link: ProjectLink | None, why_not: str = "") -> None:
+    """Called once by the kernel worker at start: the link, or why there is none."""
+    global _link, _unavailable
+    _link = link
+    if why_not:
+        _unavailable = why_not
+
+
+def mount_project(path: str = DEFAULT_MOUNT) -> str:
+    """Mount the project's files at `path` (the seed's ``mountProject``); the kernel
+    mounts them at /home/project itself. Returns the absolute path."""
+    if _link is None:
+        raise RuntimeError(f"cannot mount the project's files: {_unavailable}")
+    return _link.mount(path)
+
+
+def _errno_of(error: BaseException) -> int:
+    if isinstance(error, OSError) and error.errno:
+        return error.errno
+    if isinstance(error, KeyboardInterrupt):
+        # the interrupt was taken inside the file call: raise it again in the cell once
+        # the call has failed with EINTR
+        _thread.interrupt_main()
+        return errno.EINTR
+    print(f"project files: {error!r}", file=sys.stderr)
+    return errno.EIO
+
+
+def _operation(method: Callable) -> Callable:
+    """An operation for project-fs.js: its result (0 for none), or None when it failed,
+    with the errno kept for ``take_errno`` (an exception would reach the cell's output
+    on its way through JavaScript). It refuses to re-enter the client: Python that runs
+    inside an operation (an import, say) must not touch the mount."""
+
+    @functools.wraps(method)
+    def operation(self: MountedProject, *args: Any) -> Any:
+        if self._busy:
+            self._errno = errno.EDEADLK
+            return None
+        self._busy = True
+        try:
+            result = method(self, *args)
+        except BaseException as error:
+            self._errno = _errno_of(error)
+            return None
+        finally:
+            self._busy = False
+        return 0 if result is None else result
+
+    return operation
+
+
+def _fields(attributes: FileAttributes) -> Any:
+    from pyodide.ffi import to_js
+
+    return to_js(
+        [
+            attributes.mode,
+            attributes.size,
+            attributes.uid,
+            attributes.gid,
+            attributes.atime * 1000,
+            attributes.mtime * 1000,
+        ]
+    )
+
+
+class MountedProject:
+    """The operations of project-fs.js, on root-relative paths ("" is the root)."""
+
+    def __init__(self, files: RemoteFiles) -> None:
+        self._files = files
+        self._errno = errno.EIO
+        self._busy = False
+
+    def take_errno(self) -> int:
+        found, self._errno = self._errno, errno.EIO
+        return found
+
+    @_operation
+    def lookup(self, path: str) -> int:
+        """The mode, 0 when there is no such file."""
+        try:
+            return self._files.lstat(path).mode
+        except FileNotFoundError:
+            return 0
+
+    @_operation
+    def getattr(self, path: str) -> Any:
+        return _fields(self._files.lstat(path))
+
+    @_operation
+    def fgetattr(self, handle: int) -> Any:
+        return _fields(self._files.fstat(handle))
+
+    @_operation
+    def setattr(
+        self,
+        path: str,
+        mode: int | None,
+        atime: float | None,
+        mtime: float | None,
+        size: int | None,
+    ) -> None:
+        if mode is not None:
+            self._files.chmod(path, mode & 0o7777)
+        if atime is not None or mtime is not None:
+            now = self._files.lstat(path)
+            self._files.utime(
+                path,
+                now.atime if atime is None else atime / 1000,
+                now.mtime if mtime is None else mtime / 1000,
+            )
+        if size is not None:
+            self._files.truncate(path, size)
+
+    @_operation
+    def ftruncate(self, handle: int, size: int) -> None:
+        self._files.ftruncate(handle, size)
+
+    @_operation
+    def mknod(self, path: str, mode: int) -> None:
+        if mode & 0o170000 == 0o040000:
+            self._files.mkdir(path, mode & 0o7777)
+        else:
+            handle = self._files.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode & 0o7777)
+            self._files.close(handle)
+
+    @_operation
+    def rename(self, old: str, new: str) -> None:
+        self._files.rename(old, new)
+
+    @_operation
+    def remove(self, path: str) -> None:
+        self._files.remove(path)
+
+    @_operation
+    def rmdir(self, path: str) -> None:
+        self._files.rmdir(path)
+
+    @_operation
+    def listdir(self, path: str) -> Any:
+        from pyodide.ffi import to_js
+
+        return to_js(self._files.listdir(path))
+
+    @_operation
+    def symlink(self, target: str, path: str) -> None:
+        self._files.symlink(target, path)
+
+    @_operation
+    def readlink(self, path: str) -> str:
+        return self._files.readlink(path)
+
+    @_operation
+    def open(self, path: str, flags: int) -> int:
+        return self._files.open(path, flags)
+
+    @_operation
+    def close(self, handle: int) -> None:
+        self._files.close(handle)
+
+    @_operation
+    def fsync(self, handle: int) -> None:
+        self._files.fsync(handle)
+
+    @_operation
+    def read(self, handle: int, position: int, length: int) -> Any:
+        from pyodide.ffi import to_js
+
+        return to_js(self._files.read(handle, position, length))
+
+    @_operation
+    def write(self, handle: int, position: int, data: Any) -> int:
+        return self._files.write(handle, position, data.to_bytes())

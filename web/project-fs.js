@@ -1,0 +1,182 @@
+// The kernel's end of its file link, and the Emscripten file system that mounts the
+// project in the kernel. Both are thin: the SFTP client, its caches and its errors are
+// Python (websocketfs/remote.py, browser/project_files.py); this is only what must be
+// JavaScript: blocking on shared memory, and the node and stream operations Emscripten
+// calls with its own objects.
+import { FILES_HEADER_BYTES } from "./files-relay.js";
+
+const EXCHANGE_TIMEOUT_MS = 60_000;
+const decoder = new TextDecoder();
+
+/**
+ * Send SFTP packets through the compute worker (files-relay.js) and block until their
+ * replies are in the files slot. Returns the replies, or a string saying why there are
+ * none: "interrupted" when an interrupt came first (left in the buffer for Python to
+ * see), or why the link failed.
+ */
+export function filesExchange(slot, post, interrupt) {
+  const header = new Int32Array(slot, 0, 4);
+  const room = new Uint8Array(slot, FILES_HEADER_BYTES);
+  let lastId = 0;
+  return (packets) => {
+    const id = ++lastId;
+    const count = packets.length;
+    post({ type: "files", id, packets });
+    const replies = [];
+    const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
+    while (replies.length < count) {
+      if (Atomics.wait(header, 0, 0, 50) === "timed-out") {
+        if (interrupt && interrupt[0] !== 0) return "interrupted";
+        if (performance.now() > deadline) return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
+        continue;
+      }
+      const [, partId, partCount, length] = header;
+      let failure = null;
+      if (partId === id && partCount < 0) failure = decoder.decode(room.slice(0, length));
+      else if (partId === id) {
+        const view = new DataView(slot, FILES_HEADER_BYTES, length);
+        for (let at = 0; at < length; ) {
+          const size = 4 + view.getUint32(at);
+          replies.push(room.slice(at, at + size));
+          at += size;
+        }
+      } // a part of an exchange given up on (interrupted) is dropped
+      Atomics.store(header, 0, 0);
+      Atomics.notify(header, 0);
+      if (failure !== null) return failure;
+    }
+    return replies;
+  };
+}
+
+const DIRECTORY = 0o40000;
+
+/** An Emscripten file system type whose operations call `ops`, a Python
+ * `MountedProject`; a failure becomes the ErrnoError of its errno.
+ * `module` is Pyodide's Emscripten module (the private `pyodide._module`): CPython lets
+ * go of the GIL around a system call, and Python can be called only with it held. */
+export function projectFileSystem(module, ops) {
+  const { FS } = module;
+  const { ENOENT, EINVAL } = module.ERRNO_CODES;
+  // An operation gives undefined (None) when it failed, and then `take_errno()` says why.
+  const call = (operation) => {
+    const gil = module._PyGILState_Ensure();
+    try {
+      const result = operation();
+      if (result === undefined) throw new FS.ErrnoError(ops.take_errno());
+      return result;
+    } finally {
+      module._PyGILState_Release(gil);
+    }
+  };
+  const pathOf = (node) => {
+    const parts = [];
+    for (; node.parent !== node; node = node.parent) parts.push(node.name);
+    return parts.reverse().join("/");
+  };
+  const inside = (parent, name) => {
+    const base = pathOf(parent);
+    return base ? `${base}/${name}` : name;
+  };
+  const createNode = (parent, name, mode) => {
+    const node = FS.createNode(parent, name, mode);
+    node.node_ops = nodeOps;
+    node.stream_ops = streamOps;
+    return node;
+  };
+  const stat = (fields, node) => {
+    const [mode, size, uid, gid, atime, mtime] = fields;
+    return {
+      dev: 1, ino: node.id, mode, nlink: 1, uid, gid, rdev: 0, size,
+      atime: new Date(atime), mtime: new Date(mtime), ctime: new Date(mtime),
+      blksize: 4096, blocks: Math.ceil(size / 512),
+    };
+  };
+
+  const nodeOps = {
+    getattr: (node) => stat(call(() => ops.getattr(pathOf(node))), node),
+    // Emscripten's own `timestamp` and `ctime` only say "changed now": not sent.
+    setattr(node, attr) {
+      call(() => ops.setattr(pathOf(node), attr.mode, attr.atime, attr.mtime, attr.size));
+      if (attr.mode !== undefined) node.mode = attr.mode;
+    },
+    lookup(parent, name) {
+      const mode = call(() => ops.lookup(inside(parent, name)));
+      if (mode === 0) throw new FS.ErrnoError(ENOENT);
+      return createNode(parent, name, mode);
+    },
+    mknod(parent, name, mode) {
+      call(() => ops.mknod(inside(parent, name), mode));
+      return createNode(parent, name, mode);
+    },
+    rename(node, newDir, newName) {
+      call(() => ops.rename(pathOf(node), inside(newDir, newName)));
+      const replaced = lookupCached(newDir, newName);
+      if (replaced && replaced !== node) FS.destroyNode(replaced);
+      node.name = newName;
+    },
+    unlink: (parent, name) => call(() => ops.remove(inside(parent, name))),
+    rmdir: (parent, name) => call(() => ops.rmdir(inside(parent, name))),
+    readdir: (node) => [".", "..", ...call(() => ops.listdir(pathOf(node)))],
+    symlink: (parent, name, target) => call(() => ops.symlink(target, inside(parent, name))),
+    readlink: (node) => call(() => ops.readlink(pathOf(node))),
+  };
+  // A node Emscripten already knows under that name, without asking the server.
+  const lookupCached = (parent, name) => {
+    const hash = FS.hashName(parent.id, name);
+    for (let node = FS.nameTable[hash]; node; node = node.name_next) {
+      if (node.parent.id === parent.id && node.name === name) return node;
+    }
+    return null;
+  };
+
+  const handleOf = (stream) => stream.shared.handle;
+  const streamOps = {
+    open(stream) {
+      stream.shared.refcount = 1;
+      if (!FS.isDir(stream.node.mode)) {
+        stream.shared.handle = call(() => ops.open(pathOf(stream.node), stream.flags));
+      }
+    },
+    dup: (stream) => void stream.shared.refcount++,
+    close(stream) {
+      if (--stream.shared.refcount === 0 && handleOf(stream) !== undefined) {
+        call(() => ops.close(handleOf(stream)));
+      }
+    },
+    read(stream, buffer, offset, length, position) {
+      const data = call(() => ops.read(handleOf(stream), position, length));
+      buffer.set(data, offset);
+      return data.length;
+    },
+    write(stream, buffer, offset, length, position) {
+      const data = buffer.subarray(offset, offset + length);
+      return call(() => ops.write(handleOf(stream), position, data));
+    },
+    llseek(stream, offset, whence) {
+      let position = offset;
+      if (whence === 1) position += stream.position;
+      else if (whence === 2 && FS.isFile(stream.node.mode)) {
+        position += call(() => ops.fgetattr(handleOf(stream)))[1];
+      }
+      if (position < 0) throw new FS.ErrnoError(EINVAL);
+      return position;
+    },
+    getattr: (stream) =>
+      handleOf(stream) === undefined
+        ? nodeOps.getattr(stream.node)
+        : stat(call(() => ops.fgetattr(handleOf(stream))), stream.node),
+    setattr(stream, attr) {
+      if (attr.size !== undefined && handleOf(stream) !== undefined) {
+        call(() => ops.ftruncate(handleOf(stream), attr.size));
+        attr = { ...attr, size: undefined };
+      }
+      nodeOps.setattr(stream.node, attr);
+    },
+    fsync: (stream) => (handleOf(stream) === undefined ? 0 : call(() => ops.fsync(handleOf(stream)))),
+  };
+
+  return {
+    mount: (mount) => createNode(null, "/", DIRECTORY | 0o777),
+  };
+}
