@@ -41,6 +41,7 @@ BUILD_INFO = "build-info.json"
 # no source maps, no consoles.
 PYODIDE_CORE_FILES = ("pyodide.mjs", "pyodide.asm.mjs", "pyodide.asm.wasm", "python_stdlib.zip")
 SNAPSHOT_SCRIPT = ROOT / "tools" / "kernel-snapshot.mjs"
+BUNDLED = "bundled"  # web/bundled/*.js import npm packages: bundled into app/, not copied
 
 
 class BuildError(Exception):
@@ -115,6 +116,30 @@ def web_sources() -> list[Path]:
     return [p for p in (ROOT / "web").rglob("*") if p.is_file()]
 
 
+def bundle_entries() -> list[Path]:
+    """Modules of web/bundled/ that import npm packages: each becomes one file of app/."""
+    return sorted((ROOT / "web" / BUNDLED).glob("*.js"))
+
+
+def bundle(entry: Path, target: Path) -> None:
+    """One self-contained ES module made by esbuild (pinned in package.json)."""
+    npm_packages()
+    esbuild = ROOT / "node_modules" / ".bin" / "esbuild"
+    run(
+        [
+            str(esbuild),
+            str(entry),
+            "--bundle",
+            "--format=esm",
+            "--minify",
+            "--legal-comments=none",
+            "--log-level=warning",
+            f"--outfile={target}",
+        ],
+        f"bundling web/{BUNDLED}/{entry.name}",
+    )
+
+
 def replace_dir(staging: Path, target: Path) -> None:
     """Swap a fully built staging folder into place, so a target is never half written."""
     staging.chmod(0o755)  # mkdtemp makes it private; the server may run as another user
@@ -139,21 +164,38 @@ def run(cmd: list[str], what: str, cwd: Path = ROOT) -> None:
 # --- Pyodide core -----------------------------------------------------------------------
 
 
-def npm_pyodide_dir(version: str) -> Path:
-    """node_modules/pyodide at the pinned version, running `npm ci` when it is missing."""
-    package_dir = ROOT / "node_modules" / "pyodide"
+def npm_packages() -> None:
+    """node_modules as package.json pins it, running `npm ci` when a package differs."""
 
-    def installed_version() -> str | None:
-        manifest = package_dir / "package.json"
-        return json.loads(manifest.read_text())["version"] if manifest.exists() else None
+    def stale() -> list[str]:
+        manifest = json.loads((ROOT / "package.json").read_text())
+        pins = {**manifest.get("dependencies", {}), **manifest.get("devDependencies", {})}
+        wrong = []
+        for name, version in pins.items():
+            installed = ROOT / "node_modules" / name / "package.json"
+            if not installed.exists() or json.loads(installed.read_text())["version"] != version:
+                wrong.append(f"{name}@{version}")
+        return wrong
 
-    if installed_version() != version:
-        log(f"installing npm package pyodide@{version} (npm ci)")
-        run(["npm", "ci", "--no-audit", "--no-fund"], f"npm ci for pyodide@{version}")
-    if installed_version() != version:
+    if wanted := stale():
+        log(f"installing npm packages {', '.join(wanted)} (npm ci)")
+        run(["npm", "ci", "--no-audit", "--no-fund"], "npm ci")
+    if wanted := stale():
         raise BuildError(
-            f"node_modules/pyodide is {installed_version()} after npm ci, but pyproject.toml "
-            f"pins {version}: update package.json and package-lock.json together"
+            f"node_modules lacks {', '.join(wanted)} after npm ci: update package.json and "
+            "package-lock.json together"
+        )
+
+
+def npm_pyodide_dir(version: str) -> Path:
+    """node_modules/pyodide, which must be the version that pyproject.toml pins."""
+    npm_packages()
+    package_dir = ROOT / "node_modules" / "pyodide"
+    installed = json.loads((package_dir / "package.json").read_text())["version"]
+    if installed != version:
+        raise BuildError(
+            f"package.json pins pyodide@{installed}, but pyproject.toml pins {version}: "
+            "change them together"
         )
     return package_dir
 
@@ -356,6 +398,7 @@ def input_fingerprint(config: BuildConfig) -> str:
         [
             *package_sources(),
             *web_sources(),
+            ROOT / "package.json",
             ROOT / "package-lock.json",
             Path(__file__),
             SNAPSHOT_SCRIPT,
@@ -431,9 +474,15 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
     app_files = []
     for source in web_sources():
         relative = source.relative_to(ROOT / "web")
+        if relative.parts[0] == BUNDLED:
+            continue
         (staging / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(source, staging / relative)
         app_files.append(str(relative))
+    for entry in bundle_entries():
+        bundle(entry, staging / entry.name)
+        app_files.append(entry.name)
+        log(f"bundled web/{BUNDLED}/{entry.name} with esbuild")
     replace_dir(staging, out / "app")
 
     info = {

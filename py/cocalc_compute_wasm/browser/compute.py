@@ -21,7 +21,7 @@ from typing import Any
 from ..client import Client, connect
 from ..client.config import resolve_config
 from ..client.errors import AuthError, ClientError
-from ..worker.service import ComputeWorker
+from ..worker.service import ComputeWorker, worker_client_id
 from .heap import heap_bytes
 from .kernel_worker import KernelPool, Spawn
 from .websocket import connect_browser, websocket_url
@@ -101,7 +101,7 @@ class BrowserCompute:
         self._set_connection("connecting")
         # a new client starts with empty replicas: under an old id, the server would
         # take its first patches for resends of the old client's
-        self.client_id = f"compute-browser-{uuid.uuid4().hex}"
+        self.client_id = worker_client_id("browser", uuid.uuid4().hex)
         try:
             server_config = resolve_config(
                 self.config["server"],

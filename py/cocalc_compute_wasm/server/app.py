@@ -9,7 +9,7 @@ from packaging.utils import canonicalize_name
 
 from .. import __version__
 from ..protocol import DEFAULT_LIMITS, FrameLimits
-from . import wheel_index
+from . import files, wheel_index
 from .dist import BrowserDist
 from .hub import Hub
 from .keys import AuthRefused, check_key
@@ -219,6 +219,7 @@ def make_app(
     app.router.add_get(f"{page}/", serve_app_file)
     app.router.add_get(f"{page}/config.json", config)
     app.router.add_get(f"{page}/{{name}}", serve_app_file)
+    files.add_routes(app, dist.app_dir, base, project_of)
     app.router.add_get(f"{base}simple/", index_root)
     app.router.add_get(f"{base}simple/{{project}}/", index_project)
     app.router.add_static(f"{base}pyodide/{dist.pyodide_version}", dist.pyodide_dir)

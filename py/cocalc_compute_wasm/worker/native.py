@@ -11,11 +11,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import uuid
 from pathlib import Path
 
 from ..client import connect
 from .kernel_host import KernelProcess
-from .service import ComputeWorker
+from .service import ComputeWorker, worker_client_id
 
 
 class NativeWorker(ComputeWorker):
@@ -36,7 +37,12 @@ async def run_native_worker(
         asyncio.get_running_loop().add_signal_handler(signum, stopping.cancel)
     worker = NativeWorker(cwd)
     async with await connect(
-        server, project_id, api_key, kind="compute", **worker.handlers()
+        server,
+        project_id,
+        api_key,
+        kind="compute",
+        client_id=worker_client_id("native", uuid.uuid4().hex),
+        **worker.handlers(),
     ) as client:
         with contextlib.suppress(asyncio.CancelledError):
             await worker.serve(client)

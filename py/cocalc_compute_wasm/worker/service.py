@@ -34,6 +34,24 @@ BUSY_PRESENCE_DELAY = 0.1
 see a flicker, and the two presence updates would cost as much as the cell."""
 
 
+WORKER_FLAVOURS = ("browser", "native")
+"""Compute workers name themselves ``compute-<flavour>-<hex>``, so that collaborators can
+tell (from presence) what serves their notebook."""
+
+
+def worker_client_id(flavour: str, unique: str) -> str:
+    """The client id of a compute worker of ``flavour`` (``unique``: no dashes)."""
+    if flavour not in WORKER_FLAVOURS:
+        raise ValueError(f"a worker flavour is one of {', '.join(WORKER_FLAVOURS)}")
+    return f"compute-{flavour}-{unique}"
+
+
+def worker_flavour(client_id: str) -> str:
+    """The flavour in a compute client's id; "compute" for another client of the protocol."""
+    parts = client_id.split("-", 2)
+    return parts[1] if len(parts) == 3 and parts[1] in WORKER_FLAVOURS else "compute"
+
+
 class KernelDied(Exception):
     """The kernel ended while it was needed; the message says how."""
 
