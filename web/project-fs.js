@@ -11,8 +11,7 @@ const decoder = new TextDecoder();
 /**
  * Send SFTP packets through the compute worker (files-relay.js) and block until their
  * replies are in the files slot. Returns the replies, or a string saying why there are
- * none: "interrupted" when an interrupt came first (left in the buffer for Python to
- * see), or why the link failed.
+ * none: "interrupted" when an interrupt came first, or why the link failed.
  */
 export function filesExchange(slot, post, interrupt) {
   const header = new Int32Array(slot, 0, 4);
@@ -26,7 +25,10 @@ export function filesExchange(slot, post, interrupt) {
     const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
     while (replies.length < count) {
       if (Atomics.wait(header, 0, 0, 50) === "timed-out") {
-        if (interrupt && interrupt[0] !== 0) return "interrupted";
+        if (interrupt && interrupt[0] !== 0) {
+          interrupt[0] = 0; // Python raises KeyboardInterrupt itself
+          return "interrupted";
+        }
         if (performance.now() > deadline) return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
         continue;
       }
@@ -97,8 +99,12 @@ export function projectFileSystem(module, ops) {
     getattr: (node) => stat(call(() => ops.getattr(pathOf(node))), node),
     // Emscripten's own `timestamp` and `ctime` only say "changed now": not sent.
     setattr(node, attr) {
-      call(() => ops.setattr(pathOf(node), attr.mode, attr.atime, attr.mtime, attr.size));
-      if (attr.mode !== undefined) node.mode = attr.mode;
+      // FS.open sets a file it created to the mode asked for: the umask applies there
+      const created = node.created;
+      node.created = false;
+      const args = [attr.mode, attr.atime, attr.mtime, attr.size, created];
+      const mode = call(() => ops.setattr(pathOf(node), ...args));
+      if (mode) node.mode = mode;
     },
     lookup(parent, name) {
       const mode = call(() => ops.lookup(inside(parent, name)));
@@ -106,8 +112,9 @@ export function projectFileSystem(module, ops) {
       return createNode(parent, name, mode);
     },
     mknod(parent, name, mode) {
-      call(() => ops.mknod(inside(parent, name), mode));
-      return createNode(parent, name, mode);
+      const node = createNode(parent, name, call(() => ops.mknod(inside(parent, name), mode)));
+      node.created = FS.isFile(node.mode);
+      return node;
     },
     rename(node, newDir, newName) {
       call(() => ops.rename(pathOf(node), inside(newDir, newName)));
@@ -144,13 +151,18 @@ export function projectFileSystem(module, ops) {
         call(() => ops.close(handleOf(stream)));
       }
     },
+    // Python may grow the wasm memory, which detaches views of the old one: `buffer`
+    // is such a view when it is the heap, so the bytes are copied out of it before the
+    // call and into the heap's current view after it.
     read(stream, buffer, offset, length, position) {
+      const onHeap = buffer.buffer === module.HEAPU8.buffer;
+      const at = buffer.byteOffset + offset;
       const data = call(() => ops.read(handleOf(stream), position, length));
-      buffer.set(data, offset);
+      (onHeap ? module.HEAPU8 : new Uint8Array(buffer.buffer)).set(data, at);
       return data.length;
     },
     write(stream, buffer, offset, length, position) {
-      const data = buffer.subarray(offset, offset + length);
+      const data = buffer.slice(offset, offset + length);
       return call(() => ops.write(handleOf(stream), position, data));
     },
     llseek(stream, offset, whence) {

@@ -8,7 +8,7 @@ import inspect
 import json
 
 import file_ops
-from notebook_cells import notebook_with, outputs, text
+from notebook_cells import notebook_with, outputs, text, until
 
 MOUNT = "/home/project"
 
@@ -32,7 +32,6 @@ async def test_file_operations_behave_as_on_a_local_disk(compute_page, served_pr
         "ops.ipynb",
         source + f"\nimport json\nprint(json.dumps(run_file_ops({MOUNT + '/ops'!r})))",
     )
-    print("OUT", outputs(nb, ids[0]))
     assert [o.get("ename") for o in outputs(nb, ids[0])] == [None]
     transcript = json.loads(text(nb, ids[0]))
     assert len(transcript) == len(expected)
@@ -51,10 +50,10 @@ async def test_the_kernel_starts_in_the_project(compute_page, served_project):
         "import os\nprint(os.getcwd(), sorted(os.listdir()))",
         "print(open('data.csv').read(), end='')",
     )
-    print("OUT", outputs(nb, ids[0]), outputs(nb, ids[1]))
     cwd, listing = text(nb, ids[0]).split(" ", 1)
     assert cwd == MOUNT
-    assert "'data.csv'" in listing and "'cwd.ipynb'" in listing
+    assert "'data.csv'" in listing
+    assert "'cwd.ipynb'" in listing
     assert text(nb, ids[1]) == "a,b\n1,2\n"
     await client.close()
 
@@ -97,4 +96,25 @@ async def test_mount_project_mounts_again_elsewhere(compute_page, served_project
     assert text(nb, ids[0]) == "/tmp/project\nx\n"
     (error,) = outputs(nb, ids[1])
     assert error["ename"] == "FileExistsError"
+    await client.close()
+
+
+async def test_an_interrupt_stops_a_cell_that_reads_files(compute_page, served_project):
+    (served_project.project.directory / "big.bin").write_bytes(bytes(3 << 20))
+    client = await served_project.client()
+    nb, ids = await notebook_with(
+        client,
+        "loop.ipynb",
+        "while True:\n    with open('big.bin', 'rb') as f:\n        f.read()",
+        "len(open('big.bin', 'rb').read())",
+    )
+    await nb.request_run(ids[:1])
+    await until(lambda: nb.cell(ids[0]).get("state") == "busy")
+    await asyncio.sleep(1)
+    assert (await nb.interrupt())["interrupted"] is True
+    await nb.wait_done(ids[:1], timeout=20)
+    assert outputs(nb, ids[0])[-1]["ename"] == "KeyboardInterrupt"
+    await nb.request_run(ids[1:])
+    await nb.wait_done(ids[1:], timeout=20)
+    assert outputs(nb, ids[1])[0]["data"] == {"text/plain": str(3 << 20)}
     await client.close()

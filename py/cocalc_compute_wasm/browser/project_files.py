@@ -15,6 +15,7 @@ import _thread
 import errno
 import functools
 import os
+import stat
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -23,6 +24,8 @@ from ..websocketfs.remote import FileAttributes, RemoteFiles
 
 DEFAULT_MOUNT = "/home/project"
 """The notebooks' working directory."""
+UMASK = 0o022
+"""Emscripten has no umask; files created on the mount get what a local disk gives."""
 
 
 class ProjectLink:
@@ -40,7 +43,7 @@ class ProjectLink:
         def exchange(packets: Sequence[bytes]) -> list[bytes]:
             replies = js_exchange(to_js(list(packets)))
             if replies == "interrupted":
-                raise InterruptedError(errno.EINTR, "interrupted while waiting for the project")
+                raise KeyboardInterrupt
             if isinstance(replies, str):
                 raise ConnectionError(replies)
             return [reply.to_bytes() for reply in replies]
@@ -169,9 +172,15 @@ class MountedProject:
         atime: float | None,
         mtime: float | None,
         size: int | None,
-    ) -> None:
+        created: bool,
+    ) -> int:
+        """The new mode (0 if unchanged); `created`: FS.open giving the file it just
+        made the mode asked for, which the umask cuts as on a local disk."""
+        new_mode = 0
         if mode is not None:
-            self._files.chmod(path, mode & 0o7777)
+            permissions = mode & 0o7777 & ~(UMASK if created else 0)
+            self._files.chmod(path, permissions)
+            new_mode = mode & 0o170000 | permissions
         if atime is not None or mtime is not None:
             now = self._files.lstat(path)
             self._files.utime(
@@ -181,18 +190,22 @@ class MountedProject:
             )
         if size is not None:
             self._files.truncate(path, size)
+        return new_mode
 
     @_operation
     def ftruncate(self, handle: int, size: int) -> None:
         self._files.ftruncate(handle, size)
 
     @_operation
-    def mknod(self, path: str, mode: int) -> None:
-        if mode & 0o170000 == 0o040000:
-            self._files.mkdir(path, mode & 0o7777)
+    def mknod(self, path: str, mode: int) -> int:
+        """Make a file or directory; its mode, the umask applied."""
+        permissions = mode & 0o7777 & ~UMASK
+        if stat.S_ISDIR(mode):
+            self._files.mkdir(path, permissions)
         else:
-            handle = self._files.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, mode & 0o7777)
+            handle = self._files.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, permissions)
             self._files.close(handle)
+        return mode & 0o170000 | permissions
 
     @_operation
     def rename(self, old: str, new: str) -> None:
