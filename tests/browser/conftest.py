@@ -56,12 +56,28 @@ class ServedProject:
 
 
 @pytest.fixture
-def serve_project(aiohttp_server, project, dist):
-    """Serve the project; ``adjust(app)`` may change the app before it starts."""
+def changed_dist(dist, tmp_path):
+    """A copy of the browser build that ``change(root)`` altered."""
 
-    async def serve(adjust: Callable[[Any], None] = lambda app: None) -> ServedProject:
+    def make(change: Callable[[Path], None]) -> BrowserDist:
+        root = tmp_path / "web"
+        shutil.copytree(dist.root, root)
+        change(root)
+        return BrowserDist.open(root)
+
+    return make
+
+
+@pytest.fixture
+def serve_project(aiohttp_server, project, dist):
+    """Serve the project (from the build, or ``other`` dist); ``adjust(app)`` may change
+    the app before it starts."""
+
+    async def serve(
+        adjust: Callable[[Any], None] = lambda app: None, other: BrowserDist | None = None
+    ) -> ServedProject:
         api_key, _ = keys.create_key(project.db)
-        app = make_app(project, dist, save_delay=0.1)
+        app = make_app(project, other or dist, save_delay=0.1)
         adjust(app)
         server = await aiohttp_server(app)
         return ServedProject(str(server.make_url("")).rstrip("/"), project, api_key, app)
@@ -81,15 +97,12 @@ async def compute_page(served_project, chromium) -> ComputePage:
 
 
 @pytest.fixture
-def boot_changed_dist(aiohttp_server, project, dist, chromium, tmp_path):
+def boot_changed_dist(aiohttp_server, project, changed_dist, chromium):
     """Boot the page from a copy of the browser build that ``change(root)`` altered."""
 
     async def boot(change: Callable[[Path], None]):
-        root = tmp_path / "web"
-        shutil.copytree(dist.root, root)
-        change(root)
         api_key, _ = keys.create_key(project.db)
-        server = await aiohttp_server(make_app(project, BrowserDist.open(root)))
+        server = await aiohttp_server(make_app(project, changed_dist(change)))
         page = str(server.make_url(f"/{project.project_id}/compute/"))
         await in_browser(set_key_cookie, chromium, page, api_key)
         return await in_browser(wait_for_boot, chromium, page)

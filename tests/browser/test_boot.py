@@ -24,7 +24,8 @@ async def test_page_boots_connects_and_readies_a_kernel(compute_page, served_pro
     status = await compute_page.status()
     assert status["connection"]["state"] == "connected"
     assert status["project"] == served_project.project_id
-    assert all(f["on"] for name, f in status["features"].items() if name != "files")
+    # not yet: the project's files; and no GPU in a Chromium without WebGPU (test_gpu.py)
+    assert all(f["on"] for name, f in status["features"].items() if name not in ("files", "gpu"))
     script = compute_page.driver.execute_script
     assert await in_browser(script, "return window.cocalcComputeHandle.config.version") == (
         __version__

@@ -136,6 +136,7 @@ async def test_without_isolation_cells_run_and_the_page_says_what_is_off(serve_p
         "stdin",
         "interrupt",
         "files",
+        "gpu",  # this Chromium runs without --enable-unsafe-webgpu
     }
     shown = await in_browser(
         chromium.execute_script, "return document.getElementById('features').textContent"

@@ -127,6 +127,8 @@ async def test_headless_worker_serves_a_collaborator_and_stops_on_sigterm(served
         assert f"{origin}/{project_id}/compute/" in ready
         assert "IPython" in ready
         assert "Pyodide" in ready
+        # WebGPU is on: here without a GPU driver, Chromium's software adapter
+        assert "GPU: google swiftshader, a software (fallback) adapter" in ready
         await line_with(worker, "connection connected")
 
         async with await connect(origin, project_id, api_key) as client:

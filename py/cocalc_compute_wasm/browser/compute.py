@@ -33,8 +33,9 @@ STATUS_INTERVAL = 0.1
 CONTROL_ACTIONS = ("interrupt", "restart")
 
 
-def features(isolated: bool) -> dict[str, dict[str, Any]]:
-    """What this page can do, and why not where it cannot."""
+def features(isolated: bool, gpu: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """What this page can do, and why not where it cannot. `gpu` is what a kernel
+    found when it started (`gpu.summary()`; None while none has)."""
     no_isolation = (
         "the page is not cross-origin isolated (it needs the COOP/COEP headers the project"
         " server sends), so there is no shared memory"
@@ -43,7 +44,24 @@ def features(isolated: bool) -> dict[str, dict[str, Any]]:
         "stdin": {"on": isolated, "why": "" if isolated else no_isolation},
         "interrupt": {"on": isolated, "why": "" if isolated else no_isolation},
         "files": {"on": isolated, "why": "" if isolated else no_isolation},
+        "gpu": gpu_feature(gpu),
     }
+
+
+def gpu_feature(gpu: dict[str, Any] | None) -> dict[str, Any]:
+    """The GPU line of the page: which adapter, or why there is none."""
+    if gpu is None:
+        return {"on": False, "why": "no kernel has started yet"}
+    if not gpu["available"]:
+        return {"on": False, "why": gpu["why"]}
+    name = " ".join(filter(None, (gpu["vendor"], gpu["architecture"], gpu["description"])))
+    kind = "a software (fallback) adapter, on the CPU" if gpu["fallback"] else "a hardware adapter"
+    reads = (
+        "results read with await, or without it (JSPI)"
+        if gpu["sync_reads"]
+        else f"results read with await (not without: {gpu['sync_reads_why']})"
+    )
+    return {"on": True, "why": "", "detail": f"{name or 'unnamed adapter'}, {kind}; {reads}"}
 
 
 class BrowserCompute:
@@ -253,7 +271,7 @@ class BrowserCompute:
             "server": self.config["server"],
             "client_id": self.client_id,
             "connection": self.connection,
-            "features": features(self.isolated),
+            "features": features(self.isolated, self.kernel_report().get("gpu")),
             "spare_kernels": self.pool.status(),
             **self.worker.status(),
         }

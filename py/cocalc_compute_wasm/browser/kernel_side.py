@@ -6,17 +6,21 @@ JavaScript gives two synchronous helpers when the page is cross-origin isolated:
 ``read_stdin()`` blocks on the shared stdin slot (None when interrupted first), and the
 interrupt buffer, which Pyodide polls while Python runs. Pyodide's ``time.sleep`` spins
 without looking at that buffer, so it is replaced by one that waits in short slices on
-``wait_ms`` (an ``Atomics.wait``) and stops at an interrupt.
+``wait_ms`` (an ``Atomics.wait``) and stops at an interrupt. As it starts, the kernel
+also asks the browser for its GPU (`gpu.attach`, beside the warm-up) and says in its
+``ready`` message what it found.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 import time
 from collections.abc import Callable
 from typing import Any
 
+from .. import gpu
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
@@ -121,7 +125,9 @@ async def start(
         time.sleep = interruptible_sleep(wait_ms, interrupt_buffer)
     started = time.perf_counter()
     os.makedirs(HOME, exist_ok=True)
+    attaching = asyncio.ensure_future(gpu.attach())  # the browser answers while we warm up
     warm_up = await _warm_up()
+    await attaching
     files = _mount_files(files_exchange, files_mount)
     side = KernelSide(post, read_stdin, interrupt_buffer)
     side._send(
@@ -137,6 +143,7 @@ async def start(
             "interrupt": interrupt_buffer is not None,
             "snapshot": snapshot.to_py() if snapshot is not None else None,
             "files": files,
+            "gpu": gpu.summary(),
         }
     )
     return side

@@ -147,6 +147,11 @@ class WorkerKernel:
         """What the kernel worker said when it was ready (versions, boot times, heap)."""
         return self._worker.report if self._worker else {}
 
+    @property
+    def gpu(self) -> dict[str, Any] | None:
+        """The kernel's GPU as it found it when it started (kernel_side's report)."""
+        return self.report.get("gpu")
+
     async def start(self) -> None:
         self._worker = self._pool.take()
         async with asyncio.timeout(BOOT_TIMEOUT):

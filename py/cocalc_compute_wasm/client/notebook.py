@@ -155,13 +155,15 @@ class Notebook:
         """Send the edits made straight on ``doc`` (a runner's) and tell watchers."""
         self._edit(lambda: None)
 
-    async def report_kernel(self, state: str) -> None:
-        """Publish this runner's kernel state (presence, never in the document)."""
+    async def report_kernel(self, state: str, gpu: dict[str, Any] | None = None) -> None:
+        """Publish this runner's kernel state and what its kernel says about its GPU
+        (presence, never in the document)."""
         async with asyncio.timeout(self._client.request_timeout):
             await self._until(lambda: self._link is not None)
             link = self._link
             assert link is not None
-            await link.send_request("kernel", {"channel": self._channel, "state": state})
+            args = {"channel": self._channel, "state": state, "gpu": gpu}
+            await link.send_request("kernel", args)
 
     async def more_output(self, cell_id: str) -> list[dict[str, Any]]:
         """The outputs of a cell kept back beyond max_output_length, from its runner."""

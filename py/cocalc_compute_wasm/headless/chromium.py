@@ -24,6 +24,9 @@ CHROMIUM_FLAGS = (
     "--disable-sync",
     "--disable-dev-shm-usage",
 )
+WEBGPU_FLAGS = ("--enable-unsafe-webgpu",)
+"""WebGPU in Linux Chromium: without this flag requestAdapter() gives null. With it, a
+machine without a GPU driver Chromium can use gets SwiftShader (a software adapter)."""
 
 
 class ChromiumError(Exception):
@@ -41,8 +44,10 @@ def find_binary(names: tuple[str, ...], package: str) -> str:
 
 
 @contextmanager
-def launch_chromium(extra_flags: tuple[str, ...] = ()) -> Iterator:
-    """A selenium Chrome driver on a throwaway profile; quit and cleaned up on exit."""
+def launch_chromium(extra_flags: tuple[str, ...] = (), webgpu: bool = False) -> Iterator:
+    """A selenium Chrome driver on a throwaway profile; quit and cleaned up on exit.
+    With `webgpu`, WebGPU is on and the GPU is not disabled, so that a real adapter is
+    used where Chromium has one."""
     from selenium import webdriver
     from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.chrome.service import Service
@@ -56,7 +61,10 @@ def launch_chromium(extra_flags: tuple[str, ...] = ()) -> Iterator:
     ) as profile:
         options = webdriver.ChromeOptions()
         options.binary_location = binary
-        for flag in (*CHROMIUM_FLAGS, *extra_flags, f"--user-data-dir={Path(profile)}"):
+        flags = [*CHROMIUM_FLAGS, *extra_flags, f"--user-data-dir={Path(profile)}"]
+        if webgpu:
+            flags = [f for f in flags if f != "--disable-gpu"] + list(WEBGPU_FLAGS)
+        for flag in flags:
             options.add_argument(flag)
         options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
         try:

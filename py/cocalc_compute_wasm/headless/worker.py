@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
+from ..browser.compute import gpu_feature
 from ..client.config import ServerConfig, resolve_config
 from .chromium import ChromiumError, launch_chromium
 from .page import BootOutcome, set_key_cookie, snapshot, wait_for_boot
@@ -89,7 +90,7 @@ def open_browser_worker(
     PageError when the page reports an error or is not ready in `timeout` seconds."""
     assert config.api_key is not None, "the headless worker needs the key for its cookie"
     url = page_url(config)
-    with launch_chromium() as driver:
+    with launch_chromium(webgpu=True) as driver:
         started = time.monotonic()
         try:
             set_key_cookie(driver, url, config.api_key, config.base_path)
@@ -183,13 +184,15 @@ def run_headless_worker(
             if worker is None:
                 return 0
             kernel = worker.boot.result.get("kernel", {})
+            gpu = gpu_feature(kernel.get("gpu"))
             log.info(
-                "compute page %s ready in %.2f s: IPython %s, Python %s, Pyodide %s",
+                "compute page %s ready in %.2f s: IPython %s, Python %s, Pyodide %s; GPU: %s",
                 worker.url,
                 worker.ready_seconds,
                 kernel.get("ipython"),
                 kernel.get("python"),
                 kernel.get("pyodide"),
+                gpu.get("detail") or f"none, because {gpu['why']}",
             )
             watch(worker, stop)
             log.info("stopping: quitting Chromium")

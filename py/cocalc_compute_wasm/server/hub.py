@@ -241,7 +241,11 @@ class Hub:
         session = peer.session(request.args.get("channel"))
         state = argument(request, "state", str)
         try:
-            self._deliver(self.presence.set_kernel_state(peer.id, session.path, state))
+            self._deliver(
+                self.presence.set_kernel_state(
+                    peer.id, session.path, state, request.args.get("gpu")
+                )
+            )
         except NoRunner as error:
             raise CommandError(ErrorCode.FORBIDDEN, str(error)) from None
         except ValueError as error:

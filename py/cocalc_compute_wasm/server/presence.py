@@ -17,6 +17,9 @@ from dataclasses import dataclass, field
 COLLABORATOR = "collaborator"
 COMPUTE = "compute"
 KERNEL_STATES = ("starting", "idle", "busy", "dead")
+GPU_FIELDS = 16
+GPU_TEXT = 500
+"""Bounds of what a runner may say about its kernel's GPU (a few short facts)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,7 @@ class Presence:
         self._participants: dict[int, Participant] = {}
         self._runners: dict[str, int] = {}
         self._kernel_state: dict[str, str] = {}
+        self._gpu: dict[str, dict | None] = {}
         self._arrivals = 0
 
     # --- connections ---------------------------------------------------------------
@@ -79,6 +83,7 @@ class Presence:
             if runner == connection:
                 del self._runners[path]
                 self._kernel_state.pop(path, None)
+                self._gpu.pop(path, None)
                 events.append(RunnerReleased(path, connection))
         return events + self._elect()
 
@@ -109,12 +114,19 @@ class Presence:
             raise NoRunner(f"no compute client serves {path} right now")
         return runner
 
-    def set_kernel_state(self, connection: int, path: str, state: str) -> list[Event]:
+    def set_kernel_state(
+        self, connection: int, path: str, state: str, gpu: dict | None = None
+    ) -> list[Event]:
+        """The runner's kernel state, and what it says about the kernel's GPU (the
+        kernel's `gpu.summary()`: whether there is one, which, or why not; None when its
+        host does not tell)."""
         if self._runners.get(path) != connection:
             raise NoRunner(f"this connection is not the runner of {path}")
         if state not in KERNEL_STATES:
             raise ValueError(f"kernel state must be one of {', '.join(KERNEL_STATES)}")
+        gpu = check_gpu(gpu)
         self._kernel_state[path] = state
+        self._gpu[path] = gpu
         return [PresenceChanged(path)]
 
     def describe(self, path: str) -> dict:
@@ -128,6 +140,7 @@ class Presence:
             ],
             "runner": self._participants[runner].client_id if runner is not None else None,
             "kernel": self._kernel_state.get(path) if runner is not None else None,
+            "gpu": self._gpu.get(path) if runner is not None else None,
             "computes": sum(p.kind == COMPUTE for p in self._participants.values()),
         }
 
@@ -145,3 +158,21 @@ class Presence:
             self._runners[path] = chosen.connection
             events += [RunnerAssigned(path, chosen.connection), PresenceChanged(path)]
         return events
+
+
+def check_gpu(gpu: object) -> dict | None:
+    """A runner's GPU facts: a small flat map of names to short values, or None."""
+    if gpu is None:
+        return None
+    scalars = (str, bool, int, float, type(None))
+    if (
+        not isinstance(gpu, dict)
+        or len(gpu) > GPU_FIELDS
+        or not all(isinstance(k, str) and isinstance(v, scalars) for k, v in gpu.items())
+        or any(len(x) > GPU_TEXT for x in (*gpu, *gpu.values()) if isinstance(x, str))
+    ):
+        raise ValueError(
+            f"gpu must be null or a map of at most {GPU_FIELDS} names to numbers, booleans"
+            f" or strings of at most {GPU_TEXT} characters"
+        )
+    return gpu

@@ -18,9 +18,11 @@ START_TIMEOUT = 60.0
 
 
 class KernelProcess:
-    """A kernel in a child process (`kernel_process`): a SIGINT reaches any cell."""
+    """A kernel in a child process (`kernel_process`): a SIGINT reaches any cell. Its
+    GPU is not published: WebGPU arrays live in the browser kernel only."""
 
     interruptible = True
+    gpu = None
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd

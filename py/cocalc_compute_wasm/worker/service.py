@@ -59,10 +59,15 @@ class KernelDied(Exception):
 class KernelHost(Protocol):
     """One kernel the runner drives. ``execute`` raises KernelDied when the kernel ends
     under it; ``interrupt`` and ``send_stdin`` never wait. ``interruptible`` is False
-    where an interrupt cannot reach a running cell (a browser without shared memory)."""
+    where an interrupt cannot reach a running cell (a browser without shared memory).
+    ``gpu`` is what the kernel said about its GPU (its `gpu.summary()`), published to
+    collaborators; None where the host does not tell."""
 
     @property
     def interruptible(self) -> bool: ...
+
+    @property
+    def gpu(self) -> dict[str, Any] | None: ...
 
     async def start(self) -> None: ...
 
@@ -276,7 +281,7 @@ class NotebookService:
     async def _report(self, state: str) -> None:
         self._set_kernel_state(state)
         try:
-            await self.notebook.report_kernel(state)
+            await self.notebook.report_kernel(state, self.kernel.gpu)
         except Exception as error:  # presence is best effort; the cells are what matter
             log.debug("kernel state %s not reported: %s", state, error)
 

@@ -158,12 +158,17 @@ async def test_runner_is_assigned_sees_control_and_reports_kernel_state(served, 
     compute = await bare_client("compute")
     assert await compute.channel_message("runner") == {"assignments": ["run.ipynb"]}
     runner_channel, _ = await open_replica(compute, "run.ipynb")
-    await compute.call("kernel", channel=runner_channel, state="busy")
+    failure = await compute.fails("kernel", channel=runner_channel, state="busy", gpu="yes")
+    assert failure.code == "bad_request"
+    assert "gpu must be null or a map" in failure.message
+    gpu = {"available": True, "vendor": "google", "architecture": "swiftshader"}
+    await compute.call("kernel", channel=runner_channel, state="busy", gpu=gpu)
     while True:
         presence = (await alice.channel_message(channel)).get("presence")
         if presence and presence["kernel"] == "busy":
             break
     assert presence["runner"] == compute.connection.client_id
+    assert presence["gpu"] == gpu  # collaborators see which GPU the runner's kernel has
 
     async def runner_answers():
         while not isinstance(event := await compute.receive(), Request):

@@ -25,6 +25,7 @@ def test_open_notebook_waits_for_a_compute_client_then_gets_one():
         "participants": [{"client_id": "alice", "kind": "collaborator"}],
         "runner": "browser",
         "kernel": None,
+        "gpu": None,
         "computes": 1,
     }
 
@@ -66,6 +67,40 @@ def test_only_the_runner_sets_kernel_state_and_only_known_states():
         presence.set_kernel_state(1, "a", "sleepy")
     presence.set_kernel_state(1, "a", "idle")
     assert presence.describe("a")["kernel"] == "idle"
+
+
+def test_the_runner_says_which_gpu_its_kernel_has_and_it_goes_with_the_runner():
+    presence = Presence()
+    presence.join(1, "c1", "compute")
+    presence.join(2, "alice", "collaborator")
+    presence.open(2, "a")
+    gpu = {"available": True, "vendor": "google", "architecture": "swiftshader"}
+    presence.set_kernel_state(1, "a", "idle", gpu)
+    assert presence.describe("a")["gpu"] == gpu
+    presence.set_kernel_state(1, "a", "busy")  # a host that does not tell: unknown
+    assert presence.describe("a")["gpu"] is None
+    presence.set_kernel_state(1, "a", "idle", gpu)
+    presence.leave(1)
+    assert presence.describe("a")["gpu"] is None
+
+
+@pytest.mark.parametrize(
+    "gpu",
+    [
+        "swiftshader",
+        {"limits": {"maxBufferSize": 1}},
+        {1: "x"},
+        {"why": "x" * 501},
+        {f"k{i}": i for i in range(17)},
+    ],
+)
+def test_a_gpu_report_that_is_not_a_few_short_facts_is_refused(gpu):
+    presence = Presence()
+    presence.join(1, "c1", "compute")
+    presence.join(2, "alice", "collaborator")
+    presence.open(2, "a")
+    with pytest.raises(ValueError, match="gpu must be null or a map"):
+        presence.set_kernel_state(1, "a", "idle", gpu)
 
 
 def test_unknown_kind_is_refused():
