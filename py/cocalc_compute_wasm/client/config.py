@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from .errors import ConfigError
 
 WS_PATH = "raw/.smc/ws"
+FILES_PATH = "raw/.smc/websocketfs"
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,11 @@ class ServerConfig:
     def ws_url(self) -> str:
         """The project websocket; the key never goes into it (URLs end up in logs)."""
         return f"{self.server}{self.base_path}{self.project_id}/{WS_PATH}"
+
+    @property
+    def files_url(self) -> str:
+        """The project's files over WebSocketFS (SFTP)."""
+        return f"{self.server}{self.base_path}{self.project_id}/{FILES_PATH}"
 
     @property
     def headers(self) -> dict[str, str]:
