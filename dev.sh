@@ -26,6 +26,16 @@ ensure_chromium() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq chromium chromium-driver >/dev/null
 }
 
+ensure_fuse() {
+  # libfuse3 and fusermount3 for `cocalc-compute mount` and its tests
+  command -v fusermount3 >/dev/null && return
+  say "installing Debian fuse3"
+  local sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq fuse3 >/dev/null
+}
+
 ensure_venv() {
   local stamp=.venv/.installed want
   want=$(cat requirements/host.txt requirements/host-constraints.txt pyproject.toml | sha256sum | cut -d' ' -f1)
@@ -42,6 +52,7 @@ ensure_venv() {
 setup() {
   need_python
   ensure_chromium
+  ensure_fuse
   ensure_venv
   .venv/bin/python build.py  # runs `npm ci` itself when node_modules is not as pinned
 }

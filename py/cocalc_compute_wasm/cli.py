@@ -93,8 +93,30 @@ def cmd_worker(args: argparse.Namespace) -> int:
     from .worker.native import run_native_worker
 
     apply_base_path(args)
-    asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
+    if args.mount is None:
+        asyncio.run(run_native_worker(args.server, args.project, args.api_key, args.cwd))
+        return 0
+    from .client.config import resolve_config
+    from .mount.service import MountedChild
+
+    config = resolve_config(args.server, args.project, args.api_key, args.base_path)
+    directory = args.mount.resolve()
+    mounted = MountedChild(directory, config)
+    mounted.start()
+    try:  # kernels start in the mount; it goes once they are stopped
+        asyncio.run(run_native_worker(args.server, args.project, args.api_key, directory))
+    finally:
+        mounted.stop()
     return 0
+
+
+def cmd_mount(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    from .client.config import resolve_config
+    from .mount.service import run_mount
+
+    config = resolve_config(args.server, args.project, args.api_key, args.base_path)
+    return run_mount(args.directory.resolve(), config, expiry=args.expiry)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -160,7 +182,26 @@ def build_parser() -> argparse.ArgumentParser:
     worker.add_argument(
         "--cwd", type=Path, default=Path.cwd(), help="kernels' working directory (--native)"
     )
+    worker.add_argument(
+        "--mount",
+        type=Path,
+        metavar="DIR",
+        help="mount the project's files at DIR (FUSE) and start kernels there (--native)",
+    )
     worker.set_defaults(func=cmd_worker)
+
+    mount = commands.add_parser(
+        "mount", help="mount the project's files at a folder (FUSE over WebSocketFS)"
+    )
+    mount.add_argument("directory", metavar="DIR", type=Path, help="an empty folder")
+    add_client_options(mount)
+    mount.add_argument(
+        "--expiry",
+        type=float,
+        default=1.0,
+        help="seconds that attributes and listings are trusted (others' changes show after)",
+    )
+    mount.set_defaults(func=cmd_mount)
 
     run = commands.add_parser("run", help="run every code cell of a notebook on the runner")
     run.add_argument("notebook", metavar="NOTEBOOK", help="path in the project, e.g. a.ipynb")
@@ -185,6 +226,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .client.errors import ClientError
     from .headless import ChromiumError
+    from .mount.mountpoint import MountError
     from .server.dist import DistError
     from .server.keys import ApiKeyError
     from .server.store import StoreError
@@ -192,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DistError, ChromiumError, StoreError, ApiKeyError, ClientError) as error:
+    except (DistError, ChromiumError, StoreError, ApiKeyError, ClientError, MountError) as error:
         print(f"cocalc-compute {args.command}: {error}", file=sys.stderr)
         return 2
 

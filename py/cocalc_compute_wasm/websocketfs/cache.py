@@ -82,18 +82,19 @@ class BlockCache:
 
     def __init__(self, block_size: int, capacity: int) -> None:
         self.block_size, self.capacity = block_size, capacity
-        self._blocks: OrderedDict[tuple[str, int], bytes] = OrderedDict()
+        self._blocks: OrderedDict[tuple[str, int], bytes | memoryview] = OrderedDict()
         self._files: dict[str, _File] = {}
         self.size = 0
 
-    def check(self, path: str, fingerprint: Hashable, now: float) -> None:
-        """The file is now known to have `fingerprint`: drop its blocks if it changed."""
+    def check(self, path: str, fingerprint: Hashable, now: float, size: int) -> None:
+        """The file is now known to have `fingerprint` (its size among it): drop its
+        blocks if it changed."""
         known = self._files.get(path)
         if known is not None and known.fingerprint != fingerprint:
             self.drop(path)
             known = None
         if known is None:
-            self._files[path] = _File(fingerprint, now)
+            self._files[path] = _File(fingerprint, now, end=size)
         else:
             known.checked = now
 
@@ -106,13 +107,13 @@ class BlockCache:
         known = self._files.get(path)
         return None if known is None else known.end
 
-    def get(self, path: str, index: int) -> bytes | None:
+    def get(self, path: str, index: int) -> bytes | memoryview | None:
         data = self._blocks.get((path, index))
         if data is not None:
             self._blocks.move_to_end((path, index))
         return data
 
-    def put(self, path: str, index: int, data: bytes) -> None:
+    def put(self, path: str, index: int, data: bytes | memoryview) -> None:
         """A block as read; one shorter than a block (or empty) marks the file's end."""
         known = self._files.get(path)
         if known is None:

@@ -188,6 +188,7 @@ _READ = {
     "u64": lambda r, name: r.u64(name),
     "text": lambda r, name: r.text(name),
     "bytes": lambda r, name: r.bytes(name),
+    "data": lambda r, name: r.view(name),
     "attrs": lambda r, name: Attrs.decode(r),
     "names": lambda r, name: _read_names(r),
     "pairs": lambda r, name: _read_pairs(r),
@@ -199,6 +200,7 @@ _WRITE = {
     "u64": lambda w, v: w.u64(v),
     "text": lambda w, v: w.text(v),
     "bytes": lambda w, v: w.bytes(v),
+    "data": lambda w, v: w.bytes(v),
     "attrs": lambda w, v: v.encode(w),
     "names": _write_names,
     "pairs": _write_pairs,
@@ -271,12 +273,13 @@ class Read(Request):
     length: int
 
 
-@_packet(6, ID, ("handle", "bytes"), ("offset", "u64"), ("data", "bytes"))
+# "data": decoded as a view of the packet (up to 1 MiB that need no copy)
+@_packet(6, ID, ("handle", "bytes"), ("offset", "u64"), ("data", "data"))
 class Write(Request):
     request_id: int
     handle: bytes
     offset: int
-    data: bytes
+    data: bytes | memoryview
 
 
 @_packet(7, ID, ("path", "text"))
@@ -407,10 +410,10 @@ class Handle(Packet):
     handle: bytes
 
 
-@_packet(103, ID, ("data", "bytes"))
+@_packet(103, ID, ("data", "data"))
 class Data(Packet):
     request_id: int
-    data: bytes
+    data: bytes | memoryview
 
 
 @_packet(104, ID, ("entries", "names"))

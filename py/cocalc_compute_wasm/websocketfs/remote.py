@@ -5,7 +5,8 @@
 and gets their replies back, and reads time from `clock`. The caching rules (issue 6):
 
 - reads go by blocks of `block_size`: a read that continues where the handle's last
-  one ended also asks for `read_ahead` further blocks, all in one exchange; blocks are
+  one ended also asks for `read_ahead` further blocks, all in one exchange (twice as
+  many each time the reads go on in order, up to MAX_READ_AHEAD bytes); blocks are
   cached (LRU, `cache_size` bytes) while the file's size and mtime stay the same;
 - writes are buffered per handle and sent (in WRITEs of up to 1 MiB, pipelined) on
   close and fsync, before a read, stat or truncate of the same file, and whenever a
@@ -78,6 +79,7 @@ Raises ConnectionError when the link is gone."""
 
 MAX_IN_FLIGHT = 64  # requests in one exchange: what the server runs at once
 MAX_BATCH_BYTES = 16 * 1024 * 1024  # data in one exchange, either way
+MAX_READ_AHEAD = 8 * 1024 * 1024  # how far a long sequential read reads ahead, at most
 _ABSENT = (FileNotFoundError, NotADirectoryError)  # cached like attributes
 
 
@@ -112,6 +114,7 @@ class _Handle:
     generation: int  # the link it was opened on; a lost link loses its handles
     pending: WriteBuffer = field(default_factory=WriteBuffer)
     next_offset: int = 0  # where a sequential read would go on
+    streak: int = 0  # sequential fetches in a row: each reads twice as far ahead
 
     @property
     def writable(self) -> bool:
@@ -210,7 +213,10 @@ class RemoteFiles:
                 self._start(decoded.pop(0))
             for request, reply in zip(batch, decoded, strict=True):
                 if getattr(reply, "request_id", None) != request.request_id:
-                    raise RemoteError(f"reply {reply!r} does not answer {request!r}")
+                    raise RemoteError(
+                        f"a {type(reply).__name__} does not answer {type(request).__name__}"
+                        f" #{request.request_id}"
+                    )
             replies += decoded
         return replies
 
@@ -292,7 +298,7 @@ class RemoteFiles:
     def _learn(self, name: str, attrs: FileAttributes, *, follow: bool) -> FileAttributes:
         (self._stat if follow else self._lstat).put(name, attrs)
         if stat_module.S_ISREG(attrs.mode):
-            self._blocks.check(name, attrs.fingerprint, self.clock())
+            self._blocks.check(name, attrs.fingerprint, self.clock(), attrs.size)
         return attrs
 
     def listdir(self, path: str) -> list[str]:
@@ -302,6 +308,7 @@ class RemoteFiles:
         if listing is not MISSING:
             return sorted(listing)
         opened = self._expect(self._one(self._request(Opendir, name)), Handle, path)
+        generation = self._generation
         names: list[str] = []
         try:
             batch = 2  # two READDIRs answer a folder of up to 128 entries in one round trip
@@ -322,7 +329,8 @@ class RemoteFiles:
                     break
                 batch = min(batch * 2, MAX_IN_FLIGHT)
         finally:
-            self._exchange([self._request(Close, opened.handle)])
+            if self._linked and self._generation == generation:  # else the server closed it
+                self._exchange([self._request(Close, opened.handle)])
         self._listings.put(name, frozenset(names))
         return sorted(names)
 
@@ -396,16 +404,24 @@ class RemoteFiles:
         if offset < 0 or size < 0:
             raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), opened.path)
         self._flush_path(opened.path)
-        if size == 0:
+        if size == 0:  # nothing to read, but the server still says if reading is allowed
+            reply = self._one(self._request(Read, opened.remote, offset, 0))
+            if not (isinstance(reply, Status) and reply.code == StatusCode.EOF):
+                self._expect(reply, Data, opened.path)
             return b""
         first, last = offset // self.block_size, (offset + size - 1) // self.block_size
         check = not self._fresh(opened.path)
-        if check and any(self._blocks.get(opened.path, i) for i in range(first, last + 1)):
+        cached = (self._blocks.get(opened.path, i) is not None for i in range(first, last + 1))
+        if check and any(cached):
             self._revalidate(opened)  # they may still be good: ask before reading again
             check = False
         if check or any(self._missing(opened, i) for i in range(first, last + 1)):
-            if offset == opened.next_offset:
-                last += self.read_ahead
+            if offset == opened.next_offset:  # sequential: read ahead, more as it goes on
+                ahead = self.read_ahead << min(opened.streak, 8)
+                last += min(ahead, max(self.read_ahead, MAX_READ_AHEAD // self.block_size))
+                opened.streak += 1
+            else:
+                opened.streak = 0
             wanted = [i for i in range(first, last + 1) if check or self._missing(opened, i)]
             self._fetch(opened, wanted, check=check)
         data = self._assemble(opened, offset, size)
@@ -426,7 +442,7 @@ class RemoteFiles:
     def _check(self, opened: _Handle, reply: Packet) -> None:
         attrs = FileAttributes.of(self._expect(reply, AttrsReply, opened.path).attrs)
         self._stat.put(opened.path, attrs)
-        self._blocks.check(opened.path, attrs.fingerprint, self.clock())
+        self._blocks.check(opened.path, attrs.fingerprint, self.clock(), attrs.size)
 
     def _revalidate(self, opened: _Handle) -> None:
         """Blocks older than `expiry` are checked against the file's attributes (another
@@ -457,8 +473,9 @@ class RemoteFiles:
                 data = b""
             else:
                 data = self._expect(reply, Data, opened.path).data
+            view = memoryview(data)  # blocks share the reply's bytes: no copy
             for at in range(count):
-                piece = data[at * self.block_size : (at + 1) * self.block_size]
+                piece = view[at * self.block_size : (at + 1) * self.block_size]
                 self._blocks.put(opened.path, first + at, piece)
                 if len(piece) < self.block_size:
                     break

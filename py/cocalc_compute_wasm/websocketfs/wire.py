@@ -43,6 +43,10 @@ class Reader:
     def bytes(self, what: str = "string") -> bytes:
         return bytes(self._take(self.u32(f"length of {what}"), what))
 
+    def view(self, what: str = "string") -> memoryview:
+        """A string field as a view of the packet, not a copy (READ and WRITE data)."""
+        return self._take(self.u32(f"length of {what}"), what).toreadonly()
+
     def text(self, what: str = "string") -> str:
         # names are bytes on the wire; surrogateescape keeps non-UTF-8 names round-tripping
         return self.bytes(what).decode("utf-8", "surrogateescape")
@@ -90,5 +94,6 @@ class Writer:
         return self
 
     def packet(self) -> bytes:
-        body = b"".join(self._parts)
-        return _U32.pack(len(body)) + body
+        # one join, prefix included: a 1 MiB WRITE or DATA is copied once, not twice
+        size = sum(len(part) for part in self._parts)
+        return b"".join([_U32.pack(size), *self._parts])
