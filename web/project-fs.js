@@ -11,7 +11,9 @@ const decoder = new TextDecoder();
 /**
  * Send SFTP packets through the compute worker (files-relay.js) and block until their
  * replies are in the files slot. Returns the replies, or a string saying why there are
- * none: "interrupted" when an interrupt came first, or why the link failed.
+ * none: "interrupted" when an interrupt came first (left in the buffer: the cell's
+ * Python raises KeyboardInterrupt once the file call has failed with EINTR), or why the
+ * link failed.
  */
 export function filesExchange(slot, post, interrupt) {
   const header = new Int32Array(slot, 0, 4);
@@ -25,10 +27,7 @@ export function filesExchange(slot, post, interrupt) {
     const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
     while (replies.length < count) {
       if (Atomics.wait(header, 0, 0, 50) === "timed-out") {
-        if (interrupt && interrupt[0] !== 0) {
-          interrupt[0] = 0; // Python raises KeyboardInterrupt itself
-          return "interrupted";
-        }
+        if (interrupt && interrupt[0] !== 0) return "interrupted";
         if (performance.now() > deadline) return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
         continue;
       }
@@ -59,14 +58,24 @@ const DIRECTORY = 0o40000;
  * go of the GIL around a system call, and Python can be called only with it held. */
 export function projectFileSystem(module, ops) {
   const { FS } = module;
-  const { ENOENT, EINVAL } = module.ERRNO_CODES;
+  const { EINTR, EINVAL, EIO, ENOENT } = module.ERRNO_CODES;
   // An operation gives undefined (None) when it failed, and then `take_errno()` says why.
+  // Nothing but an ErrnoError may leave: anything else would be fatal to Pyodide.
   const call = (operation) => {
     const gil = module._PyGILState_Ensure();
     try {
       const result = operation();
       if (result === undefined) throw new FS.ErrnoError(ops.take_errno());
       return result;
+    } catch (error) {
+      if (error instanceof FS.ErrnoError) throw error;
+      if (error?.type === "KeyboardInterrupt") {
+        // taken inside the call: the cell's Python sees it again after the EINTR
+        module.Py_EmscriptenSignalBuffer[0] = 2;
+        throw new FS.ErrnoError(EINTR);
+      }
+      console.error("project files:", error);
+      throw new FS.ErrnoError(EIO);
     } finally {
       module._PyGILState_Release(gil);
     }

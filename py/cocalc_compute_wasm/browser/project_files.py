@@ -11,7 +11,6 @@ out and every failure given back as an errno.
 
 from __future__ import annotations
 
-import _thread
 import errno
 import functools
 import os
@@ -43,7 +42,7 @@ class ProjectLink:
         def exchange(packets: Sequence[bytes]) -> list[bytes]:
             replies = js_exchange(to_js(list(packets)))
             if replies == "interrupted":
-                raise KeyboardInterrupt
+                raise InterruptedError(errno.EINTR, "interrupted while waiting for the project")
             if isinstance(replies, str):
                 raise ConnectionError(replies)
             return [reply.to_bytes() for reply in replies]
@@ -85,23 +84,12 @@ def mount_project(path: str = DEFAULT_MOUNT) -> str:
     return _link.mount(path)
 
 
-def _errno_of(error: BaseException) -> int:
-    if isinstance(error, OSError) and error.errno:
-        return error.errno
-    if isinstance(error, KeyboardInterrupt):
-        # the interrupt was taken inside the file call: raise it again in the cell once
-        # the call has failed with EINTR
-        _thread.interrupt_main()
-        return errno.EINTR
-    print(f"project files: {error!r}", file=sys.stderr)
-    return errno.EIO
-
-
 def _operation(method: Callable) -> Callable:
     """An operation for project-fs.js: its result (0 for none), or None when it failed,
     with the errno kept for ``take_errno`` (an exception would reach the cell's output
-    on its way through JavaScript). It refuses to re-enter the client: Python that runs
-    inside an operation (an import, say) must not touch the mount."""
+    on its way through JavaScript; a KeyboardInterrupt does go, and project-fs.js hands
+    it back to the cell). It refuses to re-enter the client: Python that runs inside an
+    operation (an import, say) must not touch the mount."""
 
     @functools.wraps(method)
     def operation(self: MountedProject, *args: Any) -> Any:
@@ -111,8 +99,10 @@ def _operation(method: Callable) -> Callable:
         self._busy = True
         try:
             result = method(self, *args)
-        except BaseException as error:
-            self._errno = _errno_of(error)
+        except Exception as error:
+            self._errno = error.errno if isinstance(error, OSError) and error.errno else errno.EIO
+            if not isinstance(error, OSError):
+                print(f"project files: {error!r}", file=sys.stderr)
             return None
         finally:
             self._busy = False
