@@ -25,19 +25,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import tempfile
 from pathlib import Path
 
-from cocalc_compute_wasm.client import connect
-from cocalc_compute_wasm.headless import launch_chromium
-from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
-from cocalc_compute_wasm.server import BrowserDist, make_app
-from cocalc_compute_wasm.server.background import serve_in_thread
-from cocalc_compute_wasm.server.keys import create_key
-from cocalc_compute_wasm.server.project import Project
-
-BOOT_TIMEOUT = 180.0
-CELL_TIMEOUT = 900.0
+from browser_cells import served_compute_page
 
 CELL = """
 import json, operator, random, time
@@ -78,45 +68,13 @@ print(json.dumps({{
 """
 
 
-async def run_cell(origin: str, project_id: str, api_key: str, source: str) -> dict:
-    client = await connect(origin, project_id, api_key)
-    try:
-        nb = await client.open_notebook("gpu-bench.ipynb")
-        (cell,) = nb.cell_ids()
-        nb.set_input(cell, source)
-        await nb.request_run([cell])
-        await nb.wait_done([cell], timeout=CELL_TIMEOUT)
-        outputs = [nb.cell(cell)["output"][k] for k in sorted(nb.cell(cell)["output"], key=int)]
-        for output in outputs:
-            if output["output_type"] == "error":
-                raise SystemExit(f"the cell failed: {output['ename']}: {output['evalue']}")
-        printed = "".join(o.get("text", "") for o in outputs)
-        return json.loads(printed.strip().splitlines()[-1])
-    finally:
-        await client.close()
-
-
 def gflops(size: int, seconds: float) -> float:
     return 2 * size**3 / seconds / 1e9
 
 
 def measure(size: int, repeats: int) -> dict:
-    dist = BrowserDist.open()
-    with tempfile.TemporaryDirectory() as tmp:
-        project = Project.open(Path(tmp))
-        api_key, _ = create_key(project.db)
-        try:
-            with serve_in_thread(make_app(project, dist)) as origin:
-                page = f"{origin}/{project.project_id}/compute/"
-                with launch_chromium(webgpu=True) as driver:
-                    set_key_cookie(driver, page, api_key)
-                    boot = wait_for_boot(driver, page, BOOT_TIMEOUT)
-                    if boot.state != "ready":
-                        raise SystemExit(f"the compute page did not boot: {boot}")
-                    cell = CELL.format(size=size, repeats=repeats)
-                    found = asyncio.run(run_cell(origin, project.project_id, api_key, cell))
-        finally:
-            project.close()
+    with served_compute_page(webgpu=True) as page:
+        found = asyncio.run(page.run_cell(CELL.format(size=size, repeats=repeats)))
     return {
         "size": size,
         "repeats": repeats,

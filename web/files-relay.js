@@ -68,26 +68,20 @@ export function filesRelay(slot) {
     pump();
   }
 
+  // A batch's replies go out in parts that fit the slot (a reply, at most 1 MiB of data,
+  // always fits), copied straight into it by pump().
   function deliver(id, replies) {
-    let chunk = [];
-    let size = 0;
-    const cut = () => {
-      const bytes = new Uint8Array(size);
-      let at = 0;
-      for (const reply of chunk) {
-        bytes.set(reply, at);
-        at += reply.length;
+    let first = 0;
+    do {
+      let last = first;
+      let size = 0;
+      while (last < replies.length && size + replies[last].length <= room.length) {
+        size += replies[last++].length;
       }
-      parts.push({ id, count: chunk.length, bytes });
-      chunk = [];
-      size = 0;
-    };
-    for (const reply of replies) {
-      if (size + reply.length > room.length) cut();
-      chunk.push(reply);
-      size += reply.length;
-    }
-    if (chunk.length) cut();
+      if (last === first && first < replies.length) return fail(id, "a reply larger than the slot");
+      parts.push({ id, count: last - first, replies: replies.slice(first, last), size });
+      first = last;
+    } while (first < replies.length);
     pump();
   }
 
@@ -98,11 +92,16 @@ export function filesRelay(slot) {
       while (parts.length) {
         const wait = Atomics.waitAsync(header, 0, 1);
         if (wait.async) await wait.value;
-        const { id, count, bytes } = parts.shift();
-        room.set(bytes);
+        const { id, count, replies, bytes, size } = parts.shift();
+        if (bytes) room.set(bytes);
+        let at = 0;
+        for (const reply of replies ?? []) {
+          room.set(reply, at);
+          at += reply.length;
+        }
         header[1] = id;
         header[2] = count;
-        header[3] = bytes.length;
+        header[3] = bytes ? bytes.length : size;
         Atomics.store(header, 0, 1);
         Atomics.notify(header, 0);
       }

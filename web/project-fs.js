@@ -15,14 +15,15 @@ const decoder = new TextDecoder();
  * Python raises KeyboardInterrupt once the file call has failed with EINTR), or why the
  * link failed.
  */
-export function filesExchange(slot, post, interrupt) {
+export function filesExchange(slot, interrupt) {
   const header = new Int32Array(slot, 0, 4);
   const room = new Uint8Array(slot, FILES_HEADER_BYTES);
   let lastId = 0;
   return (packets) => {
     const id = ++lastId;
     const count = packets.length;
-    post({ type: "files", id, packets });
+    // the packets are fresh copies (Python's to_js): handed over, not copied again
+    self.postMessage({ type: "files", id, packets }, packets.map((packet) => packet.buffer));
     const replies = [];
     const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
     while (replies.length < count) {
@@ -166,9 +167,19 @@ export function projectFileSystem(module, ops) {
     read(stream, buffer, offset, length, position) {
       const onHeap = buffer.buffer === module.HEAPU8.buffer;
       const at = buffer.byteOffset + offset;
-      const data = call(() => ops.read(handleOf(stream), position, length));
-      (onHeap ? module.HEAPU8 : new Uint8Array(buffer.buffer)).set(data, at);
-      return data.length;
+      // Python's bytes, viewed in place (with the GIL): copied once, straight to `buffer`
+      return call(() => {
+        const data = ops.read(handleOf(stream), position, length);
+        if (data === undefined) return undefined;
+        const view = data.getBuffer("u8");
+        try {
+          (onHeap ? module.HEAPU8 : new Uint8Array(buffer.buffer)).set(view.data, at);
+          return view.data.length;
+        } finally {
+          view.release();
+          data.destroy();
+        }
+      });
     },
     write(stream, buffer, offset, length, position) {
       const data = buffer.slice(offset, offset + length);

@@ -236,10 +236,8 @@ class MountedProject:
         self._files.fsync(handle)
 
     @_operation
-    def read(self, handle: int, position: int, length: int) -> Any:
-        from pyodide.ffi import to_js
-
-        return to_js(self._files.read(handle, position, length))
+    def read(self, handle: int, position: int, length: int) -> bytes:
+        return self._files.read(handle, position, length)
 
     @_operation
     def write(self, handle: int, position: int, data: Any) -> int:

@@ -75,8 +75,13 @@ async def websocketfs(request: web.Request) -> web.StreamResponse:
             " cookie, or a cocalc-api-key.<base64url key> subprotocol"
         )
     protocol = key_subprotocol(request)
+    # no permessage-deflate: file contents are often compressed already, and deflating
+    # a megabyte costs both ends more than sending it
     ws = web.WebSocketResponse(
-        max_msg_size=MAX_PACKET, heartbeat=30.0, protocols=(protocol,) if protocol else ()
+        max_msg_size=MAX_PACKET,
+        heartbeat=30.0,
+        protocols=(protocol,) if protocol else (),
+        compress=False,
     )
     await ws.prepare(request)
     session = SftpSession(EXTENSIONS)

@@ -79,7 +79,9 @@ Raises ConnectionError when the link is gone."""
 
 MAX_IN_FLIGHT = 64  # requests in one exchange: what the server runs at once
 MAX_BATCH_BYTES = 16 * 1024 * 1024  # data in one exchange, either way
-MAX_READ_AHEAD = 8 * 1024 * 1024  # how far a long sequential read reads ahead, at most
+MAX_READ_AHEAD = 12 * 1024 * 1024  # how far a long sequential read reads ahead, at most:
+# an exchange drains the link, so the fewer the better (the browser's bridge most of all),
+# and one window with its block stays within MAX_BATCH_BYTES
 _ABSENT = (FileNotFoundError, NotADirectoryError)  # cached like attributes
 
 
@@ -119,6 +121,10 @@ class _Handle:
     @property
     def writable(self) -> bool:
         return self.flags & os.O_ACCMODE != os.O_RDONLY
+
+    @property
+    def readable(self) -> bool:
+        return self.flags & os.O_ACCMODE != os.O_WRONLY
 
     @property
     def append(self) -> bool:
@@ -163,7 +169,7 @@ class RemoteFiles:
         read_ahead: int = 4,
         clock: Callable[[], float] = time.monotonic,
         cache_size: int = 64 * 1024 * 1024,
-        write_buffer: int = 8 * 1024 * 1024,
+        write_buffer: int = 16 * 1024 * 1024,
     ) -> None:
         if not 0 < block_size <= MAX_DATA:
             raise ValueError(f"block_size must be 1 to {MAX_DATA} bytes, not {block_size}")
@@ -401,6 +407,8 @@ class RemoteFiles:
 
     def read(self, handle: int, offset: int, size: int) -> bytes:
         opened = self._handle(handle)
+        if not opened.readable:  # the server may allow it; a local disk does not
+            raise OSError(errno.EBADF, os.strerror(errno.EBADF), opened.path)
         if offset < 0 or size < 0:
             raise OSError(errno.EINVAL, os.strerror(errno.EINVAL), opened.path)
         self._flush_path(opened.path)
