@@ -6,11 +6,29 @@ from __future__ import annotations
 import asyncio
 import inspect
 import json
+import os
 
 import file_ops
 from notebook_cells import notebook_with, outputs, text, until
 
+from cocalc_compute_wasm.client.config import resolve_config
+from cocalc_compute_wasm.client.files_link import FilesLink
+from cocalc_compute_wasm.websocketfs.remote import RemoteFiles
+
 MOUNT = "/home/project"
+
+
+def write_as_collaborator(served, path: str, data: bytes) -> None:
+    """Write a file through a collaborator's own WebSocketFS client."""
+    config = resolve_config(served.origin, served.project_id, served.api_key, environ={})
+    link = FilesLink(config)
+    try:
+        files = RemoteFiles(link)
+        handle = files.open(path, os.O_WRONLY | os.O_TRUNC)
+        files.write(handle, 0, data)
+        files.close(handle)
+    finally:
+        link.close()
 
 
 async def run_cells(client, path: str, *sources: str, timeout: float = 60) -> tuple:
@@ -73,8 +91,11 @@ async def test_writes_are_seen_by_the_server_at_once_and_others_after_the_expiry
     assert text(nb, ids[0]) == "v1\n"
     # closed in the cell: on the server's disk before the cell is reported done
     assert (directory / "from_kernel.txt").read_text() == "written in the browser"
-    (directory / "shared.txt").write_text("v2, by a collaborator")
-    await asyncio.sleep(1.1)  # the attribute cache's expiry
+    await asyncio.to_thread(
+        write_as_collaborator, served_project, "shared.txt", b"v2, by a collaborator"
+    )
+    assert (directory / "shared.txt").read_text() == "v2, by a collaborator"
+    await asyncio.sleep(1.1)  # the kernel's attribute cache's expiry
     nb.set_input(ids[0], "print(open('shared.txt').read())")
     await nb.request_run([ids[0]])
     await nb.wait_done([ids[0]], timeout=30)
