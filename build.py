@@ -33,6 +33,8 @@ from pathlib import Path
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from cocalc_compute_wasm.wheelhouse.tags import browser_environment
+
 ROOT = Path(__file__).resolve().parent
 DEFAULT_OUT = ROOT / "build" / "web"
 PACKAGE_NAME = "cocalc-compute-wasm"
@@ -72,6 +74,7 @@ class BuildConfig:
     wheels: tuple[PinnedWheel, ...]
     extras: tuple[str, ...]  # of our package, as the browser's kernel workers install it
     lazy: tuple[str, ...] = ()  # served by the index, but not loaded when a kernel boots
+    kernel_tools: tuple[str, ...] = ()  # loaded by every kernel, though no dependency of ours
 
     @classmethod
     def from_pyproject(cls, path: Path) -> BuildConfig:
@@ -81,6 +84,7 @@ class BuildConfig:
             wheels=tuple(PinnedWheel(w["file"], w["sha256"]) for w in section["wheels"]),
             extras=tuple(section.get("extras", ())),
             lazy=tuple(canonicalize_name(n) for n in section.get("lazy", ())),
+            kernel_tools=tuple(canonicalize_name(n) for n in section.get("kernel_tools", ())),
         )
 
 
@@ -302,21 +306,6 @@ def wheel_requirements(wheel: Path) -> list[Requirement]:
     return [Requirement(r) for r in metadata.get_all("Requires-Dist") or []]
 
 
-def browser_environment(python_version: str, extra: str = "") -> dict[str, str]:
-    """Marker values as a Pyodide kernel reports them, for evaluating Requires-Dist."""
-    return {
-        "implementation_name": "cpython",
-        "os_name": "posix",
-        "platform_machine": "wasm32",
-        "platform_system": "Emscripten",
-        "sys_platform": "emscripten",
-        "python_version": ".".join(python_version.split(".")[:2]),
-        "python_full_version": python_version,
-        "platform_python_implementation": "CPython",
-        "extra": extra,
-    }
-
-
 def closure(
     wheels: list[Path], root: str, python_version: str, extras: tuple[str, ...] = ()
 ) -> list[Path]:
@@ -406,6 +395,7 @@ def input_fingerprint(config: BuildConfig) -> str:
         config.pyodide_version,
         *config.extras,
         *config.lazy,
+        *config.kernel_tools,
         *(f"{w.file}={w.sha256}" for w in config.wheels),
     )
 
@@ -467,6 +457,11 @@ def build(out: Path = DEFAULT_OUT, config: BuildConfig | None = None) -> dict:
     for name in set(config.lazy) - set(kernel_names.values()):
         raise BuildError(f"lazy wheel {name} is not a dependency of {PACKAGE_NAME}")
     kernel_boot = [w for w in kernel_wheels if kernel_names[w] not in config.lazy]
+    for tool in config.kernel_tools:
+        pin = next((w for w in config.wheels if w.name == tool), None)
+        if pin is None:
+            raise BuildError(f"kernel tool {tool} has no pinned wheel")
+        kernel_boot.append(wheels_dir / pin.file)
 
     kernel_snapshot = build_kernel_snapshot(out, config.pyodide_version, kernel_boot, previous)
 

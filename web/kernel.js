@@ -42,7 +42,7 @@ async function boot({ config, interrupt, stdin, files }) {
     .pyimport("cocalc_compute_wasm.browser.kernel_side")
     // undefined, not null: Pyodide gives Python None for undefined (null is jsnull)
     .start(post, stdin ? stdinReader(stdin, interrupt) : undefined, interrupt ?? undefined,
-      interrupt ? sleeper() : undefined, snapshot ?? undefined,
+      interrupt ? sleeper() : undefined, config.indexURL, snapshot ?? undefined,
       files ? filesExchange(files, interrupt) : undefined, mount);
   // handle() reports its own failures; a rejection here is Pyodide itself failing (a
   // fatal error: stack or memory exhausted), after which this kernel is unusable.

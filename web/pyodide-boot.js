@@ -55,7 +55,7 @@ export async function bootPyodide(config, wheels, post, snapshot = null) {
       : `Pyodide from ${config.pyodideURL}`,
     async () => {
       const { loadPyodide } = await import(new URL("pyodide.mjs", config.pyodideURL));
-      return loadPyodide({ indexURL: config.pyodideURL });
+      return loadPyodide(runtimeOptions(config));
     },
   );
   await phase(post, "packages", `${wheels.length} wheels from ${config.indexURL}`, async () => {
@@ -66,6 +66,14 @@ export async function bootPyodide(config, wheels, post, snapshot = null) {
     if (report?.used) pyodide.pyimport("cocalc_compute_wasm.browser.restored").after_restore();
   });
   return { pyodide, snapshot: report };
+}
+
+/** loadPyodide's options: our core, and a Pyodide distribution's lock when the server
+ * offers one (its packages then install by name, shared libraries included). */
+function runtimeOptions(config) {
+  const options = { indexURL: config.pyodideURL };
+  if (config.lockFileURL) options.lockFileURL = config.lockFileURL;
+  return options;
 }
 
 /** Pyodide restored from a memory snapshot; rejects when the snapshot is unusable. */
@@ -88,7 +96,7 @@ async function restorePyodide(config, snapshot) {
   bytes.catch(() => {}); // handled by loadPyodide, which awaits it later
   const { loadPyodide } = await import(new URL("pyodide.mjs", config.pyodideURL));
   try {
-    return await loadPyodide({ indexURL: config.pyodideURL, _loadSnapshot: bytes });
+    return await loadPyodide({ ...runtimeOptions(config), _loadSnapshot: bytes });
   } catch (error) {
     // Pyodide's own checks say what failed on their first line ("Snapshot build id
     // mismatch"), a Python traceback on its last

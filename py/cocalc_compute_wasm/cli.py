@@ -29,11 +29,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .server.app import normalize_base_path
     from .server.background import start_site
     from .server.project import Project
+    from .server.pyodide_dist import PyodideDist
 
     dist = BrowserDist.open(args.dist)
+    pyodide_dist = PyodideDist.open(args.pyodide_dist, dist) if args.pyodide_dist else None
     project = Project.open(args.project_dir)
     api_key = project.first_start_key(new_key=args.new_key)
-    app = make_app(project, dist, args.base_path)
+    app = make_app(project, dist, args.base_path, pyodide_dist=pyodide_dist)
 
     async def serve() -> None:
         runner, origin = await start_site(app, args.host, args.port)
@@ -75,6 +77,23 @@ def cmd_keys(args: argparse.Namespace) -> int:
     else:
         info = keys.revoke_key(project.db, args.key_id)
         print(f"revoked {info.key_id}")
+    return 0
+
+
+def cmd_wheels(args: argparse.Namespace) -> int:
+    from .wheelhouse.download import add_wheels
+    from .wheelhouse.folder import Wheelhouse
+
+    wheelhouse = Wheelhouse(args.project_dir)
+    if args.action == "add":
+        add_wheels(wheelhouse, args.requirements, lambda line: print(line, file=sys.stderr))
+    elif args.action == "list":
+        for wheel in wheelhouse.wheels():
+            print(f"{wheel.name}  {wheel.version}  {wheel.path.name}")
+    else:
+        for name in args.names:
+            for wheel in wheelhouse.remove(name):
+                print(f"removed {wheel.path.name}")
     return 0
 
 
@@ -156,6 +175,13 @@ def build_parser() -> argparse.ArgumentParser:
     add_server_options(serve)
     serve.add_argument("--ready-file", type=Path, help="also write the ready JSON here")
     serve.add_argument("--new-key", action="store_true", help="create and print a new API key")
+    serve.add_argument(
+        "--pyodide-dist",
+        type=Path,
+        metavar="DIR",
+        help="a full Pyodide distribution (its pyodide-lock.json and packages) whose "
+        "packages (numpy, the scientific stack) the browser kernel may install",
+    )
     serve.set_defaults(func=cmd_serve)
 
     keys = commands.add_parser("keys", help="manage the project's API keys")
@@ -169,6 +195,22 @@ def build_parser() -> argparse.ArgumentParser:
     revoke.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
     revoke.add_argument("key_id", metavar="KEY_ID")
     keys.set_defaults(func=cmd_keys)
+
+    wheels = commands.add_parser(
+        "wheels", help="the project's wheelhouse: packages the browser kernel may install"
+    )
+    wheel_actions = wheels.add_subparsers(dest="action", required=True)
+    add = wheel_actions.add_parser(
+        "add", help="download browser-ready wheels of packages and their dependencies"
+    )
+    add.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    add.add_argument("requirements", metavar="NAME[==VERSION]", nargs="+")
+    listing = wheel_actions.add_parser("list", help="list the wheelhouse's wheels")
+    listing.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    remove = wheel_actions.add_parser("remove", help="remove packages' wheels")
+    remove.add_argument("project_dir", metavar="PROJECT_DIR", type=Path)
+    remove.add_argument("names", metavar="NAME", nargs="+")
+    wheels.set_defaults(func=cmd_wheels)
 
     worker = commands.add_parser("worker", help="lend this machine's compute to the project")
     how = worker.add_mutually_exclusive_group(required=True)
@@ -230,11 +272,24 @@ def main(argv: list[str] | None = None) -> int:
     from .server.dist import DistError
     from .server.keys import ApiKeyError
     from .server.store import StoreError
+    from .wheelhouse.download import DownloadError
+    from .wheelhouse.folder import WheelhouseError
+    from .wheelhouse.resolve import RequirementError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (DistError, ChromiumError, StoreError, ApiKeyError, ClientError, MountError) as error:
+    except (
+        DistError,
+        ChromiumError,
+        StoreError,
+        ApiKeyError,
+        ClientError,
+        MountError,
+        DownloadError,
+        WheelhouseError,
+        RequirementError,
+    ) as error:
         print(f"cocalc-compute {args.command}: {error}", file=sys.stderr)
         return 2
 

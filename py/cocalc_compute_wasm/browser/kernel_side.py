@@ -24,7 +24,7 @@ from .. import gpu
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
-from . import project_files
+from . import packages, project_files, urllib_handler
 from .heap import heap_bytes
 
 SLEEP_SLICE = 0.05
@@ -37,7 +37,11 @@ WARM_UP = "1 + 1"
 
 class KernelSide:
     def __init__(
-        self, post: Callable[[Any], None], read_stdin: Any | None, interrupt_buffer: Any | None
+        self,
+        post: Callable[[Any], None],
+        read_stdin: Any | None,
+        interrupt_buffer: Any | None,
+        index_url: str,
     ) -> None:
         from ..kernel import Kernel
 
@@ -46,6 +50,17 @@ class KernelSide:
         self._batcher = StreamBatcher(self._send)
         self._read_stdin = read_stdin
         self.kernel = Kernel(stdin=self._ask if read_stdin is not None else None, cwd=HOME)
+        self.kernel.shell.input_transformers_cleanup.append(packages.pip_lines)
+        self._index_url = index_url
+        self._packages_ready = False
+
+    def use_packages(self) -> None:
+        """Point micropip at the project's index, before the first cell runs: importing
+        micropip takes 0.1-0.2 s, which a kernel's boot (and so a restart) need not
+        pay. Done inside the cell, an interrupt stops it as it stops the cell."""
+        if not self._packages_ready:
+            packages.use_project_index(self._index_url)
+            self._packages_ready = True
 
     def _send(self, message: dict[str, Any]) -> None:
         import js
@@ -73,6 +88,7 @@ class KernelSide:
         if message.get("op") != "execute":
             return
         try:
+            self.use_packages()
             reply = await self.kernel.execute(str(message.get("code", "")), self._batcher.emit)
         except KeyboardInterrupt:
             self._batcher.emit(Output(INTERRUPTED_EARLY))
@@ -110,26 +126,29 @@ async def start(
     read_stdin: Any | None,
     interrupt_buffer: Any | None,
     wait_ms: Any | None,
+    index_url: str,
     snapshot: Any | None = None,
     files_exchange: Any | None = None,
     files_mount: Any | None = None,
 ) -> KernelSide:
     """Start the kernel, warm it up, mount the project's files, and tell the compute
-    worker it is ready. `snapshot` is how pyodide-boot.js booted ({url, used, error};
-    None without a snapshot); `files_exchange` is the file link (None without shared
-    memory), `files_mount(ops, path)` mounts project-fs.js's file system."""
+    worker it is ready. `index_url` is the project's package index, micropip's only one;
+    `snapshot` is how pyodide-boot.js booted ({url, used, error}; None without a
+    snapshot); `files_exchange` is the file link (None without shared memory),
+    `files_mount(ops, path)` mounts project-fs.js's file system."""
     import IPython
     import pyodide_js
 
     if wait_ms is not None and interrupt_buffer is not None:
         time.sleep = interruptible_sleep(wait_ms, interrupt_buffer)
     started = time.perf_counter()
+    urllib_handler.install()
     os.makedirs(HOME, exist_ok=True)
     attaching = asyncio.ensure_future(gpu.attach())  # the browser answers while we warm up
     warm_up = await _warm_up()
     await attaching
     files = _mount_files(files_exchange, files_mount)
-    side = KernelSide(post, read_stdin, interrupt_buffer)
+    side = KernelSide(post, read_stdin, interrupt_buffer, index_url)
     side._send(
         {
             "type": "ready",

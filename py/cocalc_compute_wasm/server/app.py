@@ -14,6 +14,8 @@ from .dist import BrowserDist
 from .hub import Hub
 from .keys import AuthRefused, check_key
 from .project import Project
+from .pyodide_dist import LOCK, PyodideDist
+from .store import STATE_DIR, WHEELHOUSE
 from .websocketfs import websocketfs
 from .ws import HUB_KEY, project_websocket
 
@@ -46,7 +48,10 @@ IMMUTABLE = "public, max-age=31536000, immutable"
 REVALIDATE = "no-cache"
 
 DIST_KEY = web.AppKey("dist", BrowserDist)
-WHEELS_KEY = web.AppKey("wheels", wheel_index.WheelFolder)
+INDEX_KEY = web.AppKey("index", wheel_index.WheelIndex)
+PYODIDE_DIST_KEY = web.AppKey("pyodide_dist", PyodideDist)
+PYODIDE_DIST = "pyodide-dist/"
+"""Where a Pyodide distribution is served, under the base path."""
 BASE_KEY = web.AppKey("base_path", str)
 
 
@@ -102,6 +107,10 @@ async def config(request: web.Request) -> web.Response:
             "pyodideURL": f"{base}pyodide/{dist.pyodide_version}/",
             # micropip appends "/<name>/" itself
             "indexURL": f"{base}simple",
+            # a Pyodide distribution's lock, which kernel workers load (null: none)
+            "lockFileURL": f"{base}{PYODIDE_DIST}{LOCK}"
+            if PYODIDE_DIST_KEY in request.app
+            else None,
             "wheels": {
                 kind: [f"{base}wheels/{name}" for name in names]
                 for kind, names in dist.boot_wheels.items()
@@ -153,7 +162,7 @@ async def to_compute_page(request: web.Request) -> web.Response:
 
 
 async def index_root(request: web.Request) -> web.Response:
-    wheels = request.app[WHEELS_KEY].wheels()
+    wheels = request.app[INDEX_KEY].wheels()
     if wheel_index.wants_json(request.headers.get("Accept", "")):
         return web.json_response(
             wheel_index.root_json(wheels), content_type=wheel_index.JSON_CONTENT_TYPE
@@ -166,18 +175,30 @@ async def index_project(request: web.Request) -> web.Response:
     project = canonicalize_name(requested)
     if project != requested:  # PEP 503: redirect to the normalised name
         raise web.HTTPMovedPermanently(f"{request.app[BASE_KEY]}simple/{project}/")
-    wheels = request.app[WHEELS_KEY].wheels()
+    wheels = request.app[INDEX_KEY].wheels()
     if project not in wheel_index.projects(wheels):
         raise web.HTTPNotFound(text=f"no wheels for {project!r} in this project's index")
-    files_url = f"{base_url(request)}wheels/"
+    base = base_url(request)
     if wheel_index.wants_json(request.headers.get("Accept", "")):
         return web.json_response(
-            wheel_index.project_json(project, wheels, files_url),
+            wheel_index.project_json(project, wheels, base),
             content_type=wheel_index.JSON_CONTENT_TYPE,
         )
     return web.Response(
-        text=wheel_index.project_html(project, wheels, files_url), content_type="text/html"
+        text=wheel_index.project_html(project, wheels, base), content_type="text/html"
     )
+
+
+async def index_file(request: web.Request) -> web.FileResponse:
+    """A wheel by its content's hash: cached by the browser for good."""
+    wheel = request.app[INDEX_KEY].file(request.match_info["sha256"], request.match_info["name"])
+    if wheel is None:
+        raise web.HTTPNotFound(text="no such wheel in this project's index (any more)")
+    return web.FileResponse(wheel.path, headers={"Cache-Control": IMMUTABLE})
+
+
+async def pyodide_lock(request: web.Request) -> web.Response:
+    return web.json_response(request.app[PYODIDE_DIST_KEY].lock())
 
 
 def app_file_handler(app_dir: Path, names: frozenset[str]):
@@ -197,15 +218,24 @@ def make_app(
     base_path: str = "/",
     save_delay: float = 1.0,
     limits: FrameLimits = DEFAULT_LIMITS,
+    pyodide_dist: PyodideDist | None = None,
 ) -> web.Application:
-    """The whole server for one project; `save_delay` debounces .ipynb exports."""
+    """The whole server for one project; `save_delay` debounces .ipynb exports;
+    `pyodide_dist` offers a Pyodide distribution's packages to the browser kernel."""
     base = normalize_base_path(base_path)
     app = web.Application(middlewares=[isolation_headers])
     hub = app[HUB_KEY] = Hub(project, save_delay, limits)
     app.on_startup.append(lambda _: hub.start())
     app.on_shutdown.append(lambda _: hub.stop())
     app[DIST_KEY] = dist
-    app[WHEELS_KEY] = wheel_index.WheelFolder(dist.wheels_dir)
+    sources = [
+        wheel_index.WheelFolder(dist.wheels_dir).wheels,
+        wheel_index.WheelFolder(project.directory / STATE_DIR / WHEELHOUSE).wheels,
+    ]
+    if pyodide_dist is not None:
+        app[PYODIDE_DIST_KEY] = pyodide_dist
+        sources.append(pyodide_dist.wheels)
+    app[INDEX_KEY] = wheel_index.WheelIndex(sources)
     app[BASE_KEY] = base
     app_files = frozenset(p.name for p in dist.app_dir.iterdir() if p.is_file())
     serve_app_file = app_file_handler(dist.app_dir, app_files)
@@ -222,6 +252,10 @@ def make_app(
     files.add_routes(app, dist.app_dir, base, project_of)
     app.router.add_get(f"{base}simple/", index_root)
     app.router.add_get(f"{base}simple/{{project}}/", index_project)
+    app.router.add_get(f"{base}{wheel_index.FILES}{{sha256}}/{{name}}", index_file)
+    if pyodide_dist is not None:
+        app.router.add_get(f"{base}{PYODIDE_DIST}{LOCK}", pyodide_lock)
+        app.router.add_static(f"{base}{PYODIDE_DIST.rstrip('/')}", pyodide_dist.root)
     app.router.add_static(f"{base}pyodide/{dist.pyodide_version}", dist.pyodide_dir)
     app.router.add_static(f"{base}wheels", dist.wheels_dir)
     if dist.snapshots:

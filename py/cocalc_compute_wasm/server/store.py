@@ -16,6 +16,8 @@ from pathlib import Path
 
 STATE_DIR = ".cocalc-compute"
 DATABASE = "state.sqlite3"
+WHEELHOUSE = "wheels"
+"""The project's wheelhouse, in the state folder: wheels its browser kernels may install."""
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
