@@ -73,3 +73,7 @@ def served_compute_page(
                     yield ServedPage(origin, project, api_key, driver)
         finally:
             project.close()
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "MISSED"

@@ -41,6 +41,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from browser_cells import verdict
 from cocalc_compute_wasm.client import connect
 from cocalc_compute_wasm.headless import launch_chromium
 from cocalc_compute_wasm.headless.page import set_key_cookie, wait_for_boot
@@ -385,10 +386,6 @@ def measure(runs: int, warm_runs: int, rt_runs: int) -> dict:
 
 
 # --- the report ------------------------------------------------------------------------
-
-
-def verdict(ok: bool) -> str:
-    return "ok" if ok else "MISSED"
 
 
 def number(value: float | None) -> str:

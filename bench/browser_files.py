@@ -25,7 +25,7 @@ import asyncio
 import json
 from pathlib import Path
 
-from browser_cells import served_compute_page
+from browser_cells import served_compute_page, verdict
 
 STAT_FILES = 2000
 TREE = (100, 100)  # folders, files in each
@@ -164,10 +164,6 @@ def measure(mib: int) -> dict:
     result["write_ratio"] = result["write_mib_s"] / result["raw_write_mib_s"]
     result["read_ratio"] = result["read_mib_s"] / result["raw_read_mib_s"]
     return result
-
-
-def verdict(ok: bool) -> str:
-    return "met" if ok else "MISSED"
 
 
 def report(r: dict) -> str:
