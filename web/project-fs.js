@@ -10,8 +10,9 @@ const decoder = new TextDecoder();
 
 /**
  * Send SFTP packets through the compute worker (files-relay.js) and block until their
- * replies are in the files slot. Returns the replies, or a string saying why there are
- * none: "interrupted" when an interrupt came first (left in the buffer: the cell's
+ * replies are in the files slot, handing each to `receive` as a view of the slot (valid
+ * only during the call: it copies). Returns undefined, or a string saying why not every
+ * reply came: "interrupted" when an interrupt came first (left in the buffer: the cell's
  * Python raises KeyboardInterrupt once the file call has failed with EINTR), or why the
  * link failed.
  */
@@ -19,35 +20,36 @@ export function filesExchange(slot, interrupt) {
   const header = new Int32Array(slot, 0, 4);
   const room = new Uint8Array(slot, FILES_HEADER_BYTES);
   let lastId = 0;
-  return (packets) => {
+  return (packets, receive) => {
     const id = ++lastId;
-    const count = packets.length;
     // the packets are fresh copies (Python's to_js): handed over, not copied again
     self.postMessage({ type: "files", id, packets }, packets.map((packet) => packet.buffer));
-    const replies = [];
     const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
-    while (replies.length < count) {
+    for (let left = packets.length; left > 0; ) {
       if (Atomics.wait(header, 0, 0, 50) === "timed-out") {
         if (interrupt && interrupt[0] !== 0) return "interrupted";
-        if (performance.now() > deadline) return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
+        if (performance.now() > deadline) {
+          return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
+        }
         continue;
       }
       const [, partId, partCount, length] = header;
-      let failure = null;
-      if (partId === id && partCount < 0) failure = decoder.decode(room.slice(0, length));
-      else if (partId === id) {
+      try {
+        if (partId !== id) continue; // a part of an exchange given up on (interrupted)
+        if (partCount < 0) return decoder.decode(room.slice(0, length));
         const view = new DataView(slot, FILES_HEADER_BYTES, length);
         for (let at = 0; at < length; ) {
           const size = 4 + view.getUint32(at);
-          replies.push(room.slice(at, at + size));
+          receive(room.subarray(at, at + size));
           at += size;
         }
-      } // a part of an exchange given up on (interrupted) is dropped
-      Atomics.store(header, 0, 0);
-      Atomics.notify(header, 0);
-      if (failure !== null) return failure;
+        left -= partCount;
+      } finally {
+        Atomics.store(header, 0, 0);
+        Atomics.notify(header, 0);
+      }
     }
-    return replies;
+    return undefined;
   };
 }
 

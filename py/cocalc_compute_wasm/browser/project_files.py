@@ -40,12 +40,17 @@ class ProjectLink:
         from pyodide.ffi import to_js
 
         def exchange(packets: Sequence[bytes]) -> list[bytes]:
-            replies = js_exchange(to_js(list(packets)))
-            if replies == "interrupted":
+            replies: list[bytes] = []
+
+            def receive(view: Any) -> None:  # a view of the files slot, good for this call
+                replies.append(view.to_bytes())
+
+            failure = js_exchange(to_js(list(packets)), receive)
+            if failure == "interrupted":
                 raise InterruptedError(errno.EINTR, "interrupted while waiting for the project")
-            if isinstance(replies, str):
-                raise ConnectionError(replies)
-            return [reply.to_bytes() for reply in replies]
+            if failure is not None:
+                raise ConnectionError(failure)
+            return replies
 
         return exchange
 
