@@ -20,6 +20,7 @@ const indexURL = resolve(coreDir) + "/"; // Node's Pyodide wants a path, not a f
 const { loadPyodide } = await import(pathToFileURL(join(indexURL, "pyodide.mjs")).href);
 // The same config as a kernel worker's loadPyodide (Pyodide's defaults) but for the flag.
 const pyodide = await loadPyodide({ indexURL, _makeSnapshot: true });
+const bootHeap = pyodide._module.HEAP8.length;
 const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
 for (const wheel of wheels) {
   const data = new Uint8Array(readFileSync(join(wheelsDir, wheel)));
@@ -39,6 +40,17 @@ json.dumps({"native": native, "modules": len(sys.modules)})
 const { native, modules } = JSON.parse(report);
 if (native.length) {
   console.error(`C extensions imported before the snapshot: ${native.join(", ")}`);
+  process.exit(1);
+}
+// A restore copies the snapshot into a runtime's memory as it boots, which it does not
+// grow: imports that grew the memory make a snapshot no worker can use.
+const heap = pyodide._module.HEAP8.length;
+if (heap > bootHeap) {
+  const mib = (bytes) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+  console.error(
+    `the imports grew the wasm memory from ${mib(bootHeap)} to ${mib(heap)}: a restore ` +
+      "could not hold it; import less before the snapshot (see cocalc_compute_wasm.browser.kernel_side)",
+  );
   process.exit(1);
 }
 // Packages the snapshot "remembers" as loaded would be skipped by loadPackage after a

@@ -24,7 +24,7 @@ from .. import gpu
 from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
-from . import packages, project_files, urllib_handler
+from . import packages, project_files
 from .heap import heap_bytes
 
 SLEEP_SLICE = 0.05
@@ -142,6 +142,10 @@ async def start(
     if wait_ms is not None and interrupt_buffer is not None:
         time.sleep = interruptible_sleep(wait_ms, interrupt_buffer)
     started = time.perf_counter()
+    # imported here, after a snapshot restore: urllib.request and its imports would grow
+    # the snapshot's memory past what a restore can hold (kernel-snapshot.mjs checks)
+    from . import urllib_handler
+
     urllib_handler.install()
     os.makedirs(HOME, exist_ok=True)
     attaching = asyncio.ensure_future(gpu.attach())  # the browser answers while we warm up
