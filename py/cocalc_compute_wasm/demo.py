@@ -36,6 +36,11 @@ SAMPLE_CELLS = [
     ("code", "squares = [n * n for n in range(10)]\nsum(squares)"),
     ("code", "from IPython.display import HTML\nHTML('<b>rich output</b> works too')"),
     ("code", "import asyncio\nawait asyncio.sleep(0.05)\n'top-level await'"),
+    (
+        "code",
+        "import os  # the kernel's working directory is the project's, mounted in a browser\n"
+        "print(os.getcwd(), [name for name in sorted(os.listdir()) if name.endswith('.ipynb')])",
+    ),
 ]
 
 

@@ -115,6 +115,7 @@ def test_demo_runs_the_sample_notebook_on_the_browser_worker(dist):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Python 3.14" in result.stdout
     assert "on Emscripten\nstep 0\nstep 1\nstep 2\n285\n" in result.stdout
+    assert "/home/project ['welcome.ipynb']" in result.stdout  # the project's files, mounted
     assert "welcome.ipynb: every cell ran" in result.stdout
     assert f"runs               cocalc-compute-wasm {__version__}, IPython" in result.stdout
     assert "page open to ready" in result.stdout
