@@ -40,7 +40,11 @@ class Proxy:
         if self.refuse:
             writer.transport.abort()
             return
-        up_reader, up_writer = await asyncio.open_connection(*self.target)
+        try:
+            up_reader, up_writer = await asyncio.open_connection(*self.target)
+        except OSError:  # the server is down: so is the connection through us
+            writer.transport.abort()
+            return
         pair = (writer, up_writer)
         self._pairs.add(pair)
         await asyncio.gather(

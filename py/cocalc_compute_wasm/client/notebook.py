@@ -68,6 +68,12 @@ class Notebook:
     def settings(self) -> Record:
         return self.doc.settings
 
+    @property
+    def attached(self) -> bool:
+        """Whether the server has this notebook open on the current connection (False
+        while it is re-opened after a reconnect)."""
+        return self._link is not None
+
     def is_done(self, cell_id: str) -> bool:
         return self.doc.is_done(cell_id)
 

@@ -84,6 +84,22 @@ def more_output_marker(hidden: int) -> Output:
     }
 
 
+def runner_lost_error() -> Output:
+    """The error a cell ends with when the runner that executed it went away mid-cell (its
+    worker disconnected, was restarted, or its page was reloaded): the kernel that ran
+    it is gone, so nothing more of it will come."""
+    reason = (
+        "the kernel running this cell went away before it finished: its compute worker"
+        " disconnected, was restarted or its page was reloaded"
+    )
+    return {
+        "output_type": "error",
+        "ename": "KernelLost",
+        "evalue": reason,
+        "traceback": [f"The kernel was lost: {reason}. Run the cell again."],
+    }
+
+
 def discarded_note(discarded: int, limit: int) -> Output:
     """What ``more_output`` answers first when the runner had to drop stored output."""
     return {

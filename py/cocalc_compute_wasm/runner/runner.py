@@ -30,7 +30,13 @@ from ..sync import NOTEBOOK, Patch, Record
 from ..sync.data import same
 from .actions import Action, Execute, SendInput
 from .execution import Execution
-from .outputs import Output, display_id_of, with_display_id, with_display_update
+from .outputs import (
+    Output,
+    display_id_of,
+    runner_lost_error,
+    with_display_id,
+    with_display_update,
+)
 from .overflow import DEFAULT_MORE_OUTPUT_LIMIT, Overflow
 from .run_queue import RunQueue
 
@@ -106,7 +112,8 @@ class Runner:
         """The doc's value changed in these cells (None: anything may have; pass None once
         the doc is first caught up, and after every catch-up). Passing cells that did not
         change is harmless, leaving one out is not. Reconciles any run/busy cell that is
-        not this runner's to done: the runner that set it is gone."""
+        not this runner's to done, with an error output that says why: the runner that
+        set it is gone, and the kernel that ran it with it."""
         value = self._doc.value
         if cell_ids is None:
             cell_ids = {str(key[1]) for key in value if key[0] == CELL}
@@ -120,7 +127,8 @@ class Runner:
             else:
                 self._queue.remove(cell_id)
             if state in (CellState.RUN, CellState.BUSY) and cell_id != self.current_cell:
-                stale[cell_id] = {STATE: _DONE}
+                lost = str(len(self._cell_outputs(cell_id)))
+                stale[cell_id] = {STATE: _DONE, OUTPUT: {lost: runner_lost_error()}}
             self._index_displays(cell_id, cell)
             if cell is None:
                 self._overflow.drop(cell_id)

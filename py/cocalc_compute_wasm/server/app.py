@@ -13,6 +13,7 @@ from . import files, wheel_index
 from .dist import BrowserDist
 from .hub import Hub
 from .keys import AuthRefused, check_key
+from .peer import MAX_OUTBOX_BYTES
 from .project import Project
 from .pyodide_dist import LOCK, PyodideDist
 from .store import STATE_DIR, WHEELHOUSE
@@ -219,12 +220,14 @@ def make_app(
     save_delay: float = 1.0,
     limits: FrameLimits = DEFAULT_LIMITS,
     pyodide_dist: PyodideDist | None = None,
+    max_outbox_bytes: int = MAX_OUTBOX_BYTES,
 ) -> web.Application:
     """The whole server for one project; `save_delay` debounces .ipynb exports;
-    `pyodide_dist` offers a Pyodide distribution's packages to the browser kernel."""
+    `pyodide_dist` offers a Pyodide distribution's packages to the browser kernel;
+    a client that falls `max_outbox_bytes` behind is disconnected."""
     base = normalize_base_path(base_path)
     app = web.Application(middlewares=[isolation_headers])
-    hub = app[HUB_KEY] = Hub(project, save_delay, limits)
+    hub = app[HUB_KEY] = Hub(project, save_delay, limits, max_outbox_bytes)
     app.on_startup.append(lambda _: hub.start())
     app.on_shutdown.append(lambda _: hub.stop())
     app[DIST_KEY] = dist

@@ -13,7 +13,7 @@ from ..protocol import DEFAULT_LIMITS, CloseCode, ErrorCode, FrameLimits, Reques
 from ..sync import NOTEBOOK, Accepted, ClientPatch, Duplicate, InvalidLog, SyncError
 from .doc_store import DocumentStore
 from .paths import PathRefused, project_path, relative_name
-from .peer import CommandError, Peer
+from .peer import MAX_OUTBOX_BYTES, CommandError, Peer
 from .presence import (
     COMPUTE,
     NoRunner,
@@ -48,10 +48,16 @@ def argument(request: Request, name: str, kind: type) -> object:
 
 class Hub:
     def __init__(
-        self, project: Project, save_delay: float = 1.0, limits: FrameLimits = DEFAULT_LIMITS
+        self,
+        project: Project,
+        save_delay: float = 1.0,
+        limits: FrameLimits = DEFAULT_LIMITS,
+        max_outbox_bytes: int = MAX_OUTBOX_BYTES,
     ) -> None:
         self.project = project
         self.limits = limits
+        self.max_outbox_bytes = max_outbox_bytes
+        """Each client's bound on frames waiting to be sent (see Peer)."""
         self.store = DocumentStore(project.db)
         self.save_delay = save_delay
         self.presence = Presence()

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_OUTBOX_BYTES = 64 << 20
+"""How far (in bytes of frames) a client may fall behind before it is disconnected."""
 _peer_ids = itertools.count(1)
 
 
@@ -43,7 +44,12 @@ class CommandError(Exception):
 
 
 class Peer:
-    def __init__(self, ws: web.WebSocketResponse, connection: ServerConnection) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        connection: ServerConnection,
+        max_outbox_bytes: int = MAX_OUTBOX_BYTES,
+    ) -> None:
         self.id = next(_peer_ids)
         self.ws = ws
         self.connection = connection
@@ -53,6 +59,8 @@ class Peer:
         self._next_channel = itertools.count(1)
         self._outbox: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._outbox_bytes = 0
+        self.max_outbox_bytes = max_outbox_bytes
+        self._behind = False  # the outbox overflowed: the client stopped reading
         self._pending: dict[int, asyncio.Future] = {}
         self.closed = False
         self._closer: asyncio.Future | None = None
@@ -126,14 +134,20 @@ class Peer:
             return
         self.send_frame(frame)
 
+    @property
+    def backlog(self) -> int:
+        """Bytes of frames queued and not yet handed to the socket."""
+        return self._outbox_bytes
+
     def send_frame(self, frame: bytes) -> None:
         """Queue an encoded frame (the handshake answers come encoded from the protocol)."""
         if self.closed:
             return
-        self._outbox_bytes += len(frame)
-        if self._outbox_bytes > MAX_OUTBOX_BYTES:
+        if self._outbox_bytes + len(frame) > self.max_outbox_bytes:
+            self._behind = True
             self.close(CloseCode.POLICY_VIOLATION, "too far behind: the client is not reading")
             return
+        self._outbox_bytes += len(frame)
         self._outbox.put_nowait(frame)
 
     async def _write(self) -> None:
@@ -163,8 +177,13 @@ class Peer:
             await self._closer
 
     async def _close_ws(self, code: int, reason: str) -> None:
-        if self._outbox_bytes <= MAX_OUTBOX_BYTES:
+        message = reason.encode()[:123]
+        if not self._behind:
             await self.writer
-        else:
-            self.writer.cancel()
-        await self.ws.close(code=code, message=reason.encode()[:123])
+            await self.ws.close(code=code, message=message)
+            return
+        # Too far behind: it reads nothing, so neither the queue nor the socket's buffer
+        # will drain. The close frame goes in after what the socket holds (the client
+        # finds the reason if it ever reads again), and nothing waits for it to drain.
+        self.writer.cancel()
+        await self.ws.close(code=code, message=message, drain=False)

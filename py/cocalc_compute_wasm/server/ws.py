@@ -95,9 +95,12 @@ async def project_websocket(request: web.Request) -> web.StreamResponse:
         raise web.HTTPNotFound(text=f"no project {request.match_info['project_id']} here")
     authenticated, cookie_refused = authenticated_by_upgrade(request, project)
     ws = web.WebSocketResponse(max_msg_size=hub.limits.max_frame_size, heartbeat=30.0)
-    await ws.prepare(request)
+    try:
+        await ws.prepare(request)
+    except ConnectionResetError:  # the client went away during the upgrade
+        return ws
     connection = ServerConnection(authenticated=authenticated, limits=hub.limits)
-    peer = Peer(ws, connection)
+    peer = Peer(ws, connection, hub.max_outbox_bytes)
     timer = asyncio.get_running_loop().call_later(AUTH_TIMEOUT, _handshake_deadline, peer)
     tasks: set[asyncio.Task] = set()
     try:

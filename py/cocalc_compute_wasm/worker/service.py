@@ -317,6 +317,7 @@ class ComputeWorker:
         self.errors: deque[dict[str, Any]] = deque(maxlen=RECENT_ERRORS)
         self._on_change = on_change
         self._starting: dict[str, asyncio.Task] = {}
+        self._assigned: set[str] = set()  # the notebooks the server last said are ours
         self._releasing: set[asyncio.Task] = set()
         self._client: asyncio.Future[Client] = asyncio.get_running_loop().create_future()
 
@@ -359,6 +360,7 @@ class ComputeWorker:
             await asyncio.gather(*self._releasing, return_exceptions=True)
             self.services.clear()
             self._starting.clear()
+            self._assigned.clear()
             self._client = asyncio.get_running_loop().create_future()
             self._on_change()
 
@@ -366,10 +368,21 @@ class ComputeWorker:
         assignments = body.get("assignments")
         if channel != "runner" or not isinstance(assignments, list):
             return
-        wanted = {path for path in assignments if isinstance(path, str)}
-        for path in wanted - self._starting.keys():
+        self._assigned = {path for path in assignments if isinstance(path, str)}
+        self._reconcile()
+
+    def _reconcile(self) -> None:
+        """Serve what the server assigns, let go of the rest. A notebook that is being
+        re-opened after a reconnect is kept until its open is answered: a restarted
+        server assigns nothing to a compute client that just said hello, and learns
+        that it serves the notebook only from that open (whose assignments come before
+        its answer), so letting go earlier would kill a running cell for nothing."""
+        for path in self._assigned - self._starting.keys():
             self._starting[path] = asyncio.ensure_future(self._serve(path))
-        for path in self._starting.keys() - wanted:
+        for path in self._starting.keys() - self._assigned:
+            service = self.services.get(path)
+            if service is not None and not service.notebook.attached:
+                continue  # decided again when it is open: `_serve` watches for that
             starting = self._starting.pop(path)
             service = self.services.pop(path, None)
             if service is None:
@@ -393,6 +406,7 @@ class ComputeWorker:
                 self._on_change,
                 lambda message: self.record_error(message, path),
             )
+            notebook.on_change(lambda changes: changes.presence and self._reconcile())
             await service.start()
         except asyncio.CancelledError:
             raise

@@ -8,6 +8,7 @@ from runner_bench import Bench, code, error, failed, ok, stdout
 
 from cocalc_compute_wasm.kernel.events import ExecuteReply
 from cocalc_compute_wasm.runner import Execute, RunnerState
+from cocalc_compute_wasm.runner.outputs import runner_lost_error
 from cocalc_compute_wasm.runner.run_queue import RunQueue
 
 
@@ -237,7 +238,10 @@ def test_stale_run_and_busy_cells_are_reconciled_when_the_runner_starts():
     )
     assert bench.state("a") == "done"
     assert bench.state("b") == "done"
-    assert bench.outputs("a") == [x]
+    # what the lost kernel printed stays, and an error says why nothing more will come
+    assert bench.outputs("a") == [x, runner_lost_error()]
+    assert bench.outputs("b") == [runner_lost_error()]
+    assert "went away" in runner_lost_error()["evalue"]
     assert bench.executes() == ["c"]
     assert bench.state("c") == "run"
     assert bench.cell("d") == {**bench.cell("d"), "state": "done", "end": 1}
@@ -248,6 +252,7 @@ def test_a_late_busy_from_a_dead_runner_is_reconciled():
     bench.request("alice", "a")
     bench.edit("bob", "b", state="busy")  # as a previous runner's last patch would
     assert bench.state("b") == "done"
+    assert bench.outputs("b")[-1]["ename"] == "KernelLost"
     assert bench.state("a") == "run"
 
 
