@@ -374,9 +374,14 @@ async def test_no_worker_banner_interrupt_restart_and_markdown(served_project, c
         nb.set_input(cell, "#" + nb.cell(cell)["input"])
         await asyncio.sleep(0.05)
     await typing
-    expected = "#####" + "y" * 40
+
+    def merged(text: str | None) -> bool:
+        # where the #s land among the ys depends on where the click put the cursor and how
+        # the edits crossed; that every keystroke of both is there does not
+        return text is not None and sorted(text) == sorted("#" * 5 + "y" * 40)
+
     async with asyncio.timeout(RUN_TIMEOUT):
-        while (await page.editor_text(0), nb.cell(cell)["input"]) != (expected, expected):
+        while not (merged(shown := await page.editor_text(0)) and shown == nb.cell(cell)["input"]):
             await asyncio.sleep(0.1)
     await client.close()
     # a Markdown cell, added from the page, shows rendered once run
