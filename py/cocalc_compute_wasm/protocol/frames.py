@@ -74,6 +74,15 @@ def _check_tree(value: dict[str, Any], max_depth: int) -> str | None:
     return None
 
 
+def _explain(exc: ValueError) -> str:
+    """msgpack's message, or what its errors that come without one mean."""
+    if isinstance(exc, msgpack.StackError):
+        return "nested deeper than msgpack decodes"
+    if isinstance(exc, msgpack.FormatError):
+        return "a byte that begins no msgpack value"
+    return str(exc) or type(exc).__name__
+
+
 def decode_frame(data: bytes | bytearray | memoryview, limits: FrameLimits) -> dict[str, Any]:
     """Decode one received binary frame into its map, or raise ProtocolError."""
     size = memoryview(data).nbytes
@@ -88,7 +97,9 @@ def decode_frame(data: bytes | bytearray | memoryview, limits: FrameLimits) -> d
         # that would not even be hashable.
         message = msgpack.unpackb(data, raw=False, strict_map_key=True, max_ext_len=0)
     except ValueError as exc:  # every msgpack decoding failure is a ValueError
-        raise ProtocolError(CloseCode.PROTOCOL_ERROR, f"not a msgpack frame: {exc}") from None
+        raise ProtocolError(
+            CloseCode.PROTOCOL_ERROR, f"not a msgpack frame: {_explain(exc)}"
+        ) from None
     if not isinstance(message, dict):
         raise ProtocolError(
             CloseCode.PROTOCOL_ERROR, f"frame must be a msgpack map, not {type(message).__name__}"

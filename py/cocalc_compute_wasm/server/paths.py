@@ -30,7 +30,10 @@ def project_path(project_dir: Path, path: str) -> Path:
     if relative.parts and relative.parts[0] == STATE_DIR:
         raise PathRefused(f"{path!r} is inside the server's state folder {STATE_DIR}/")
     root = project_dir.resolve()
-    resolved = (root / relative).resolve()
+    try:
+        resolved = (root / relative).resolve()
+    except RuntimeError:  # Python < 3.13 on a symlink loop; later ones resolve what they can
+        raise PathRefused(f"{path!r} leads into a loop of symbolic links") from None
     if resolved != root and root not in resolved.parents:
         raise PathRefused(f"{path!r} leads out of the project (through a symbolic link)")
     return resolved

@@ -34,7 +34,10 @@ Text patches: diff-match-patch in CoCalc's compact form
     only hints, so JavaScript's UTF-16 counts do no harm; each hunk must insert or delete
     something (diff-match-patch crashes on hunks of pure context). diff-match-patch runs
     without its time limit: with it, a fuzzy apply would depend on the machine's speed and
-    replicas would diverge.
+    replicas would diverge. A bound on the work of one diff (`text.MAX_DIFF_WORK`) takes its
+    place: a hunk that would need more to fit gives up the same way on every replica. Each
+    hunk applied copies the text, so a client's patch holds at most `MAX_TEXT_DIFFS` diffs in
+    all its text patches; make_patch sends the text itself rather than go past that.
 
 make_patch(schema, before, after):
     deletes for vanished keys, whole records for new keys, and for changed records the key

@@ -14,7 +14,7 @@ from typing import Any
 
 from .data import check_json
 from .errors import InvalidPatch, brief, within
-from .patch import Patch
+from .patch import MAX_TEXT_DIFFS, Patch
 from .schema import Schema, Value
 
 
@@ -42,12 +42,20 @@ class ClientPatch:
 
     @classmethod
     def from_wire(cls, schema: Schema, data: object) -> ClientPatch:
+        """Also refuses a patch too costly to apply (MAX_TEXT_DIFFS): what the log accepts,
+        every replica applies."""
         with within("client patch"):
             msg = _map(data)
+            patch = Patch.from_wire(schema, msg.get("patch"))
+            if patch.text_diffs > MAX_TEXT_DIFFS:
+                raise InvalidPatch(
+                    f"patch: its text patches hold {patch.text_diffs} diffs, at most"
+                    f" {MAX_TEXT_DIFFS} in one patch (send the text itself)"
+                )
             return cls(
                 client_id=msg.get("client_id"),  # type: ignore[arg-type]
                 local_number=msg.get("local_number"),  # type: ignore[arg-type]
-                patch=Patch.from_wire(schema, msg.get("patch")),
+                patch=patch,
             )
 
 

@@ -14,15 +14,33 @@ from .errors import InvalidPatch
 
 TextPatch = list[list[object]]
 
-#: No deadline: with one, the result of a fuzzy apply would depend on the speed of the machine,
-#: and replicas on different machines would disagree about the same patches.
-_dmp = diff_match_patch()
-_dmp.Diff_Timeout = 0
-
 #: Bound on the work of one diff: min(a, b) * (a + b) for the changed middles a and b of the two
 #: texts (what is left after their common prefix and suffix). Diffing costs about that in the
 #: worst case; about 0.1 s in CPython at this bound. Past it, make_text_patch gives up.
 MAX_DIFF_WORK = 1_000_000
+
+
+class _BoundedDiff(diff_match_patch):
+    """diff-match-patch without a deadline but with a bound on the work of one diff.
+
+    No deadline: with one, the result of a fuzzy apply would depend on the speed of the
+    machine, and replicas on different machines would disagree about the same patches. But
+    applying a hunk whose context matches only at its ends diffs the hunk against the text
+    between them, and without a bound a peer's patch of a few kilobytes could keep a replica
+    (the project server included) busy for hours. Past MAX_DIFF_WORK the bisection answers as
+    dmp's own does at a deadline ("nothing in common"), which depends on the texts alone: the
+    hunk then fails to fit and is skipped, the same way on every replica.
+    """
+
+    def diff_bisect(self, text1: str, text2: str, deadline: float) -> list[tuple[int, str]]:
+        a, b = len(text1), len(text2)
+        if min(a, b) * (a + b) > MAX_DIFF_WORK:
+            return [(self.DIFF_DELETE, text1), (self.DIFF_INSERT, text2)]
+        return super().diff_bisect(text1, text2, deadline)
+
+
+_dmp = _BoundedDiff()
+_dmp.Diff_Timeout = 0
 
 
 def check_text_patch(data: object, where: str) -> TextPatch:
@@ -68,6 +86,11 @@ def apply_text_patch(patch: TextPatch, text: str) -> str:
         hunk.length2 = sum(len(s) for op, s in hunk.diffs if op != -1)
         hunks.append(hunk)
     return _dmp.patch_apply(hunks, text)[0]
+
+
+def text_patch_diffs(patch: TextPatch) -> int:
+    """How many diffs a compact patch holds: applying one copies the text about once each."""
+    return sum(len(hunk[0]) for hunk in patch)  # type: ignore[arg-type]
 
 
 def make_text_patch(before: str, after: str) -> TextPatch | None:

@@ -58,6 +58,7 @@ from .packets import (
 )
 
 MAX_HANDLES = 1024
+MAX_OFFSET = 2**63 - 1  # SFTP's offsets and sizes are uint64; the OS takes a signed off_t
 READDIR_BATCH = 128
 EXTENSIONS: tuple[tuple[str, bytes], ...] = (
     ("posix-rename@openssh.com", b"1"),
@@ -156,7 +157,7 @@ class ProjectFiles:
                 lambda r: os.rename(self.paths.locate(r.old), self.paths.locate(r.new))
             ),
             Readlink: self._readlink,
-            Symlink: self._ok(lambda r: os.symlink(r.target, self.paths.locate(r.link))),
+            Symlink: self._ok(self._symlink),
             Statvfs: self._statvfs,
         }
 
@@ -262,7 +263,7 @@ class ProjectFiles:
 
     def _read(self, request: Read) -> Packet:
         def read(opened: _Open) -> Packet:
-            data = os.pread(opened.fd, min(request.length, MAX_DATA), request.offset)
+            data = os.pread(opened.fd, min(request.length, MAX_DATA), _offset(request.offset))
             if not data and request.length:
                 return Status(request.request_id, StatusCode.EOF, "end of file")
             return Data(request.request_id, data)
@@ -271,7 +272,7 @@ class ProjectFiles:
 
     def _write(self, request: Write) -> Packet:
         def write(opened: _Open) -> Packet:
-            view, offset = memoryview(request.data), request.offset
+            view, offset = memoryview(request.data), _offset(request.offset)
             while view:
                 written = os.pwrite(opened.fd, view, offset)
                 view, offset = view[written:], offset + written
@@ -335,6 +336,11 @@ class ProjectFiles:
             raise Failed(StatusCode.FAILURE, f"{request.new!r} already exists")
         os.rename(old, new)
 
+    def _symlink(self, request: Symlink) -> None:
+        if "\0" in request.target:  # the link's own path is checked by locate()
+            raise Failed(StatusCode.BAD_MESSAGE, f"symlink target {request.target!r} has a NUL")
+        os.symlink(request.target, self.paths.locate(request.link))
+
     def _readlink(self, request: Readlink) -> Packet:
         target = os.readlink(self.paths.locate(request.path))
         return Name(request.request_id, (NameEntry(target, target, Attrs()),))
@@ -360,10 +366,17 @@ def _mode(attrs: Attrs, default: int) -> int:
     return stat.S_IMODE(attrs.permissions) if attrs.permissions is not None else default
 
 
+def _offset(value: int, what: str = "offset") -> int:
+    """An offset or size the OS can take; past it the request is malformed, not our bug."""
+    if value > MAX_OFFSET:
+        raise Failed(StatusCode.BAD_MESSAGE, f"{what} {value} is past the largest ({MAX_OFFSET})")
+    return value
+
+
 def _apply(target: Path | int, attrs: Attrs) -> None:
     """SETSTAT/FSETSTAT: size, owner, permissions, times, in that order (as OpenSSH)."""
     if attrs.size is not None:
-        os.truncate(target, attrs.size)
+        os.truncate(target, _offset(attrs.size, "size"))
     if attrs.owner is not None:
         os.chown(target, *attrs.owner)
     if attrs.permissions is not None:

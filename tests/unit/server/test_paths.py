@@ -1,4 +1,5 @@
 import os
+import sys
 
 import pytest
 
@@ -39,3 +40,12 @@ def test_symlink_out_is_refused_and_inside_is_fine(root):
 def test_relative_name_is_canonical(root):
     assert relative_name(root, "sub/./x.ipynb") == "sub/x.ipynb"
     assert relative_name(root, "x.ipynb") == "x.ipynb"
+
+
+@pytest.mark.skipif(sys.version_info >= (3, 13), reason="3.13+ resolves a loop without raising")
+def test_a_symlink_loop_is_refused(root):
+    """Found by fuzzing the file server: Path.resolve() raises RuntimeError on a loop
+    before Python 3.13, which escaped every caller's error handling."""
+    os.symlink(root / "loop", root / "loop")
+    with pytest.raises(PathRefused, match="loop of symbolic links"):
+        project_path(root, "loop/x.ipynb")
