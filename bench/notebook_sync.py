@@ -8,11 +8,12 @@ with fsync, and the websocket both ways. The core alone (replica change + log ac
 replica receive, no IO) is reported too. Baseline, in the same run: a `ping` round trip
 on the same socket; the ratio edit/ping says what an edit costs beyond the transport.
 
-    .venv/bin/python bench/notebook_sync.py
+    .venv/bin/python bench/notebook_sync.py [--sizes 100,1000,10000] [--json PATH]
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import json
 import statistics
@@ -174,9 +175,17 @@ async def measure(cells: int, dist: BrowserDist) -> dict:
 
 
 async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--sizes", default=",".join(map(str, SIZES)), help="cell counts, comma-separated"
+    )
+    parser.add_argument("--json", type=Path, help="write the numbers here too")
+    args = parser.parse_args()
     dist = BrowserDist.open()
-    results = [await measure(cells, dist) for cells in SIZES]
+    results = [await measure(int(cells), dist) for cells in args.sizes.split(",")]
     print(json.dumps(results, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps({"sizes": results}, indent=2) + "\n")
     smallest, largest = results[0], results[-1]
     growth = largest["edit_core_only_ms"] / smallest["edit_core_only_ms"]
     print(

@@ -4,7 +4,7 @@ kernel restart (a fresh kernel, wheels from the browser's HTTP cache: the index 
 them under their hash as immutable), with a `1+1` cell as the round trip's floor, all
 in the same run.
 
-    .venv/bin/python bench/packages_install.py [--restarts 3]
+    .venv/bin/python bench/packages_install.py [--restarts 3] [--json PATH]
 
 Needs PyPI for `wheels add` (python-dateutil, requests and their dependencies).
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import statistics
 import tempfile
 import time
@@ -98,6 +99,7 @@ async def measure(
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--restarts", type=int, default=3)
+    parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
     dist = BrowserDist.open()
     with tempfile.TemporaryDirectory() as tmp:
@@ -120,6 +122,8 @@ def main() -> None:
                 )
         finally:
             project.close()
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     again = statistics.median(result["after_restart_ms"])
     print("%pip install python-dateutil requests msgpack (8 wheels) in the browser kernel:")
     print(

@@ -21,7 +21,7 @@ the same event loop; a cell is finished when a front end would show it finished.
   ready) against ``start_kernel`` + ``wait_for_ready``; and ours from a collaborator's
   first ``open`` until the runner reports the kernel ``idle`` (assignment included).
 
-    .venv/bin/python bench/run_latency.py [--runs 200] [--print-runs 3] [--profile]
+    .venv/bin/python bench/run_latency.py [--runs 200] [--print-runs 3] [--profile] [--json PATH]
 
 ``--profile`` runs our side under cProfile (this process only, not the kernel) and prints
 the top functions by cumulative and by own time to stderr.
@@ -396,9 +396,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=200)
     parser.add_argument("--print-runs", type=int, default=3)
     parser.add_argument("--profile", action="store_true", help="cProfile our side (stderr)")
+    parser.add_argument("--json", type=Path, help="write the numbers here too")
     args = parser.parse_args()
     result = asyncio.run(measure(args.runs, args.print_runs, args.profile))
     print(json.dumps(result, indent=2))
+    if args.json:
+        args.json.write_text(json.dumps(result, indent=2) + "\n")
     add, prints, start = (
         result["round_trip_1plus1"],
         result["print_100k_lines"],

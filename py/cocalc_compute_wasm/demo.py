@@ -19,7 +19,7 @@ from .client import connect
 from .client.config import ServerConfig, resolve_config
 from .client.run_all import run_notebook
 from .headless.worker import BrowserWorker, PageError, open_browser_worker
-from .notebook import dumps_ipynb, records_to_ipynb
+from .notebook import records_to_ipynb_text
 from .server import BrowserDist, make_app
 from .server.background import start_site
 from .server.project import Project
@@ -56,7 +56,7 @@ def write_sample(project_dir: Path) -> None:
                 "input": source,
             }
         )
-    (project_dir / SAMPLE_NOTEBOOK).write_text(dumps_ipynb(records_to_ipynb(records)))
+    (project_dir / SAMPLE_NOTEBOOK).write_text(records_to_ipynb_text(records))
 
 
 def mib(size: int | None) -> str:

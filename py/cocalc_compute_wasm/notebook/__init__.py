@@ -62,6 +62,7 @@ Choices
 - Run-queue fields are never written; a running cell saves with its outputs so far.
 - ``dumps_ipynb`` writes what ``nbformat.write`` writes: indent 1, sorted keys, no ASCII
   escaping, trailing newline; an unchanged notebook saves to identical bytes.
+  ``records_to_ipynb_text`` is the two at once, without a copy of the records' data.
 - Anything that cannot be converted raises ``InvalidNotebook`` saying what and where:
   "cell 3: ..." (index in the file) on import, "cell 'id': ..." on export. Import is
   strict where a guess would lose data (nbformat other than 4, unknown cell or output
@@ -78,7 +79,13 @@ outputs, ``cells`` one cell, ``settings`` the header, ``ipynb`` whole notebooks.
 
 from .errors import InvalidNotebook
 from .ids import is_valid_cell_id, new_cell_id
-from .ipynb import dumps_ipynb, empty_notebook, ipynb_to_records, records_to_ipynb
+from .ipynb import (
+    dumps_ipynb,
+    empty_notebook,
+    ipynb_to_records,
+    records_to_ipynb,
+    records_to_ipynb_text,
+)
 from .order import cell_order_key, pos_between, sorted_cells
 from .schema import (
     ATTACHMENTS,
@@ -149,5 +156,6 @@ __all__ = [
     "new_cell_id",
     "pos_between",
     "records_to_ipynb",
+    "records_to_ipynb_text",
     "sorted_cells",
 ]

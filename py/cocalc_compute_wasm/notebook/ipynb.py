@@ -84,6 +84,17 @@ def records_to_ipynb(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     4.5. Raises InvalidNotebook for a record the file cannot represent; the result shares
     no objects with the records.
     """
+    return copy.deepcopy(_notebook_of(records))
+
+
+def records_to_ipynb_text(records: Iterable[Mapping[str, Any]]) -> str:
+    """``dumps_ipynb(records_to_ipynb(records))``, without the copy that only a notebook
+    kept by the caller needs (it was most of the time of saving a large notebook)."""
+    return dumps_ipynb(_notebook_of(records))
+
+
+def _notebook_of(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """The notebook of ``records_to_ipynb``, sharing the records' outputs and metadata."""
     records = list(records)
     settings = next(
         (r for r in records if r.get(TYPE) == SETTINGS and r.get(ID) == SETTINGS_ID), None
@@ -92,7 +103,7 @@ def records_to_ipynb(records: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     with_ids = all(is_valid_cell_id(cell.get(ID)) for cell in cells)
     nb = header_to_ipynb(settings, with_ids)
     nb["cells"] = [cell_to_ipynb(cell, with_ids, f"cell {cell.get(ID)!r}") for cell in cells]
-    return copy.deepcopy(nb)
+    return nb
 
 
 def dumps_ipynb(nb: Mapping[str, Any]) -> str:

@@ -19,7 +19,7 @@ from urllib.parse import quote
 
 from aiohttp import web
 
-from ..notebook import dumps_ipynb, empty_notebook, records_to_ipynb
+from ..notebook import empty_notebook, records_to_ipynb_text
 from .paths import PathRefused, project_path
 from .project import Project
 from .store import STATE_DIR
@@ -64,7 +64,7 @@ def notebook_name(name: str) -> str:
 def create_notebook(folder: Path, name: str) -> Path:
     """Write a new, valid nbformat 4 notebook ``name`` in ``folder``; never replaces a file."""
     path = folder / notebook_name(name)
-    text = dumps_ipynb(records_to_ipynb(empty_notebook()))
+    text = records_to_ipynb_text(empty_notebook())
     try:
         with path.open("x", encoding="utf-8") as f:
             f.write(text)

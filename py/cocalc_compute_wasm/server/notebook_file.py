@@ -10,7 +10,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from ..notebook import dumps_ipynb, ipynb_to_records, records_to_ipynb
+from ..notebook import ipynb_to_records, records_to_ipynb_text
 from ..sync import NOTEBOOK, Value
 
 
@@ -33,7 +33,7 @@ def write_notebook(path: Path, value: Value) -> int:
     Raises InvalidNotebook when the records do not make a valid notebook, UnicodeError
     when its text cannot be UTF-8 (a lone surrogate); the old file is then left as it was.
     """
-    data = dumps_ipynb(records_to_ipynb(value.values())).encode("utf-8")
+    data = records_to_ipynb_text(value.values()).encode("utf-8")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

@@ -23,12 +23,16 @@ _INT_MAX = 2**64 - 1
 _Path = tuple[Any, ...]
 
 
-def check_json(value: object, where: str) -> None:
-    """Raise InvalidPatch unless `value` is JSON data within the limits above.
+def check_json(value: object, where: str, field: str | None = None) -> None:
+    """Raise InvalidPatch unless `value` (of `field`, when given) is JSON data within the
+    limits above.
 
-    Iterative, so that the walk itself cannot overflow the stack.
+    Iterative, so that the walk itself cannot overflow the stack. Errors name the place
+    as ``where[field][...]``, spelt only then: valid data costs no strings.
     """
-    stack: list[tuple[object, _Path, int]] = [(value, (), 0)]
+    if value is None or type(value) is str:
+        return
+    stack: list[tuple[object, _Path, int]] = [(value, () if field is None else ((), field), 0)]
     while stack:
         item, path, depth = stack.pop()
         if item is None or isinstance(item, bool | str):

@@ -94,20 +94,19 @@ class Patch:
         i, record = item
         where = f"sets[{i}]"
         rec = self.schema.check_key(record, where)
-        for name, value in rec.items():
+        for name, value in rec.items():  # the field's place is spelt only on an error
             if not isinstance(name, str):
                 raise InvalidPatch(f"{where}: field name {brief(name)} is not a string")
-            at = f"{where}[{brief(name)}]"
             if name in self.schema.string_cols and value is not None:
                 if isinstance(value, list):
-                    check_text_patch(value, at)
+                    check_text_patch(value, f"{where}[{brief(name)}]")
                 elif not isinstance(value, str):
                     raise InvalidPatch(
-                        f"{at}: a string column takes a str, a text patch (list) or None,"
-                        f" not {type(value).__name__}"
+                        f"{where}[{brief(name)}]: a string column takes a str, a text patch"
+                        f" (list) or None, not {type(value).__name__}"
                     )
             else:
-                check_json(value, at)
+                check_json(value, where, name)
         return dict(rec)
 
 
