@@ -31,7 +31,7 @@ BENCHES: dict[str, tuple[list[str], list[str]]] = {
     "run_latency": ([], ["--runs", "30", "--print-runs", "1"]),
     "websocketfs_files": ([], ["--no-mount"]),
     "browser_compute": ([], ["--runs", "1", "--warm-runs", "1", "--rt-runs", "30"]),
-    "browser_files": ([], ["--mib", "8"]),
+    "browser_files": ([], ["--mib", "8", "--pairs", "2"]),
     "gpu_matmul": ([], ["--size", "128", "--repeats", "3"]),
     "packages_install": ([], ["--restarts", "1"]),
     "load": ([], ["--seconds", "8", "--clients", "10", "--notebooks", "3"]),
