@@ -14,6 +14,7 @@ also asks the browser for its GPU (`gpu.attach`, beside the warm-up) and says in
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import sys
 import time
@@ -25,6 +26,7 @@ from ..kernel.batching import StreamBatcher
 from ..kernel.events import INTERRUPTED_EARLY, ExecuteReply, InputRequest, Output
 from ..kernel.wire import event_to_wire
 from . import packages, project_files
+from .after_import import after_import
 from .heap import heap_bytes
 
 SLEEP_SLICE = 0.05
@@ -142,11 +144,10 @@ async def start(
     if wait_ms is not None and interrupt_buffer is not None:
         time.sleep = interruptible_sleep(wait_ms, interrupt_buffer)
     started = time.perf_counter()
-    # imported here, after a snapshot restore: urllib.request and its imports would grow
-    # the snapshot's memory past what a restore can hold (kernel-snapshot.mjs checks)
-    from . import urllib_handler
-
-    urllib_handler.install()
+    # urllib.request (which `requests` imports too) costs ~200 ms to import and would grow
+    # the snapshot's memory past what a restore holds: set up when a cell imports it
+    for name in ("urllib.request", "urllib3"):
+        after_import(name, lambda _module: _install_urllib_handler())
     os.makedirs(HOME, exist_ok=True)
     attaching = asyncio.ensure_future(gpu.attach())  # the browser answers while we warm up
     warm_up = await _warm_up()
@@ -170,6 +171,13 @@ async def start(
         }
     )
     return side
+
+
+@functools.cache  # once, whichever of the two came first
+def _install_urllib_handler() -> None:
+    from . import urllib_handler
+
+    urllib_handler.install()
 
 
 def _mount_files(exchange: Any | None, mount: Any | None) -> dict[str, Any]:
