@@ -59,7 +59,12 @@ const DIRECTORY = 0o40000;
  * `MountedProject`; a failure becomes the ErrnoError of its errno.
  * `module` is Pyodide's Emscripten module (the private `pyodide._module`): CPython lets
  * go of the GIL around a system call, and Python can be called only with it held. */
-export function projectFileSystem(module, ops) {
+export function projectFileSystem(module, python) {
+  // each method looked up once (a lookup through the proxy costs microseconds a call)
+  const names = ["close", "fgetattr", "fsync", "ftruncate", "getattr", "listdir", "lookup",
+    "mknod", "open", "read", "readlink", "remove", "rename", "rmdir", "setattr", "symlink",
+    "take_errno", "write"];
+  const ops = Object.fromEntries(names.map((name) => [name, python[name]]));
   const { FS } = module;
   const { EINTR, EINVAL, EIO, ENOENT } = module.ERRNO_CODES;
   // An operation gives undefined (None) when it failed, and then `take_errno()` says why.
@@ -98,7 +103,9 @@ export function projectFileSystem(module, ops) {
     node.stream_ops = streamOps;
     return node;
   };
-  const stat = (fields, node) => {
+  const fields = new Float64Array(6); // what ops.getattr and ops.fgetattr fill
+  python.share_fields(fields);
+  const stat = (node) => {
     const [mode, size, uid, gid, atime, mtime] = fields;
     return {
       dev: 1, ino: node.id, mode, nlink: 1, uid, gid, rdev: 0, size,
@@ -108,7 +115,10 @@ export function projectFileSystem(module, ops) {
   };
 
   const nodeOps = {
-    getattr: (node) => stat(call(() => ops.getattr(pathOf(node))), node),
+    getattr(node) {
+      call(() => ops.getattr(pathOf(node)));
+      return stat(node);
+    },
     // Emscripten's own `timestamp` and `ctime` only say "changed now": not sent.
     setattr(node, attr) {
       // FS.open sets a file it created to the mode asked for: the umask applies there
@@ -191,7 +201,8 @@ export function projectFileSystem(module, ops) {
       let position = offset;
       if (whence === 1) position += stream.position;
       else if (whence === 2 && FS.isFile(stream.node.mode)) {
-        position += call(() => ops.fgetattr(handleOf(stream)))[1];
+        call(() => ops.fgetattr(handleOf(stream)));
+        position += fields[1];
       }
       if (position < 0) throw new FS.ErrnoError(EINVAL);
       return position;
@@ -199,7 +210,7 @@ export function projectFileSystem(module, ops) {
     getattr: (stream) =>
       handleOf(stream) === undefined
         ? nodeOps.getattr(stream.node)
-        : stat(call(() => ops.fgetattr(handleOf(stream))), stream.node),
+        : (call(() => ops.fgetattr(handleOf(stream))), stat(stream.node)),
     setattr(stream, attr) {
       if (attr.size !== undefined && handleOf(stream) !== undefined) {
         call(() => ops.ftruncate(handleOf(stream), attr.size));

@@ -11,6 +11,7 @@ out and every failure given back as an errno.
 
 from __future__ import annotations
 
+import array
 import errno
 import functools
 import os
@@ -116,21 +117,6 @@ def _operation(method: Callable) -> Callable:
     return operation
 
 
-def _fields(attributes: FileAttributes) -> Any:
-    from pyodide.ffi import to_js
-
-    return to_js(
-        [
-            attributes.mode,
-            attributes.size,
-            attributes.uid,
-            attributes.gid,
-            attributes.atime * 1000,
-            attributes.mtime * 1000,
-        ]
-    )
-
-
 class MountedProject:
     """The operations of project-fs.js, on root-relative paths ("" is the root)."""
 
@@ -138,6 +124,20 @@ class MountedProject:
         self._files = files
         self._errno = errno.EIO
         self._busy = False
+        self._packed = array.array("d", bytes(6 * 8))
+        self._shared: Any = None
+
+    def share_fields(self, fields: Any) -> None:
+        """project-fs.js's Float64Array that `getattr` fills: [mode, size, uid, gid, atime
+        and mtime in ms], cheaper for a stat than a JavaScript array made each time."""
+        self._shared = fields
+
+    def _fill(self, attributes: FileAttributes) -> None:
+        packed = self._packed
+        packed[0], packed[1] = attributes.mode, attributes.size
+        packed[2], packed[3] = attributes.uid, attributes.gid
+        packed[4], packed[5] = attributes.atime * 1000, attributes.mtime * 1000
+        self._shared.assign(packed)
 
     def take_errno(self) -> int:
         found, self._errno = self._errno, errno.EIO
@@ -152,12 +152,12 @@ class MountedProject:
             return 0
 
     @_operation
-    def getattr(self, path: str) -> Any:
-        return _fields(self._files.lstat(path))
+    def getattr(self, path: str) -> None:
+        self._fill(self._files.lstat(path))
 
     @_operation
-    def fgetattr(self, handle: int) -> Any:
-        return _fields(self._files.fstat(handle))
+    def fgetattr(self, handle: int) -> None:
+        self._fill(self._files.fstat(handle))
 
     @_operation
     def setattr(
