@@ -186,7 +186,8 @@ def load(driver, url: str, traffic: Traffic) -> dict:
     marks = driver.execute_script("return window.benchMarks")
     return {
         "ready_ms": marks["ready"],
-        "phases_ms": {p["phase"]: p["ms"] for p in outcome.phases},
+        # a phase still going at ready (a later kernel's, say) has no time yet
+        "phases_ms": {p["phase"]: p["ms"] for p in outcome.phases if "ms" in p},
         "marks": marks,
         "result": outcome.result,
         "traffic": traffic.take(),
