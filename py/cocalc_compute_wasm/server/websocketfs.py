@@ -17,7 +17,6 @@ import logging
 
 from aiohttp import WSMsgType, web
 
-from ..websocketfs.files import EXTENSIONS, ProjectFiles
 from ..websocketfs.packets import MAX_PACKET, Close, Read, Status, StatusCode
 from ..websocketfs.session import CloseCode, ProtocolViolation, Reply, Run, SftpSession
 from .project import Project
@@ -84,6 +83,10 @@ async def websocketfs(request: web.Request) -> web.StreamResponse:
         compress=False,
     )
     await ws.prepare(request)
+    # imported here: websocketfs.files uses the server's paths, and importing it first
+    # (a script of its own) would otherwise import it again half-made through this package
+    from ..websocketfs.files import EXTENSIONS, ProjectFiles
+
     session = SftpSession(EXTENSIONS)
     files = ProjectFiles(project.directory)
     order = HandleOrder()
