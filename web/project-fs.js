@@ -12,7 +12,8 @@ const decoder = new TextDecoder();
  * Send SFTP packets through the compute worker (files-relay.js) and block until their
  * replies are in the files slot, handing each to `receive` as a view of the slot (valid
  * only during the call: it copies). Returns undefined, or a string saying why not every
- * reply came: "interrupted" when an interrupt came first (left in the buffer: the cell's
+ * reply came: "interrupted" when an interrupt came first and the exchange is
+ * `interruptible` (it changes nothing; left in the buffer: the cell's
  * Python raises KeyboardInterrupt once the file call has failed with EINTR), or why the
  * link failed.
  */
@@ -20,14 +21,14 @@ export function filesExchange(slot, interrupt) {
   const header = new Int32Array(slot, 0, 4);
   const room = new Uint8Array(slot, FILES_HEADER_BYTES);
   let lastId = 0;
-  return (packets, receive) => {
+  return (packets, receive, interruptible) => {
     const id = ++lastId;
     // the packets are fresh copies (Python's to_js): handed over, not copied again
     self.postMessage({ type: "files", id, packets }, packets.map((packet) => packet.buffer));
     const deadline = performance.now() + EXCHANGE_TIMEOUT_MS;
     for (let left = packets.length; left > 0; ) {
       if (Atomics.wait(header, 0, 0, 50) === "timed-out") {
-        if (interrupt && interrupt[0] !== 0) return "interrupted";
+        if (interruptible && interrupt && interrupt[0] !== 0) return "interrupted";
         if (performance.now() > deadline) {
           return `no answer from the project's file link in ${EXCHANGE_TIMEOUT_MS / 1000} s`;
         }

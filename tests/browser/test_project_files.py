@@ -129,12 +129,14 @@ async def test_an_interrupt_stops_a_cell_that_reads_files(compute_page, served_p
         "while True:\n    with open('big.bin', 'rb') as f:\n        f.read()",
         "len(open('big.bin', 'rb').read())",
     )
-    await nb.request_run(ids[:1])
-    await until(lambda: nb.cell(ids[0]).get("state") == "busy")
-    await asyncio.sleep(1)
-    assert (await nb.interrupt())["interrupted"] is True
-    await nb.wait_done(ids[:1], timeout=20)
-    assert outputs(nb, ids[0])[-1]["ename"] == "KeyboardInterrupt"
+    for _ in range(3):  # where the interrupt lands differs each time
+        await nb.request_run(ids[:1])
+        await until(lambda: nb.cell(ids[0]).get("state") == "busy")
+        await asyncio.sleep(0.5)
+        assert (await nb.interrupt())["interrupted"] is True
+        await nb.wait_done(ids[:1], timeout=20)
+        error = outputs(nb, ids[0])[-1]
+        assert error["ename"] == "KeyboardInterrupt", error
     await nb.request_run(ids[1:])
     await nb.wait_done(ids[1:], timeout=20)
     assert outputs(nb, ids[1])[0]["data"] == {"text/plain": str(3 << 20)}

@@ -20,10 +20,27 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ..websocketfs.packets import (
+    Fstat,
+    Init,
+    Lstat,
+    Opendir,
+    Read,
+    Readdir,
+    Readlink,
+    Realpath,
+    Stat,
+)
 from ..websocketfs.remote import FileAttributes, RemoteFiles
 
 DEFAULT_MOUNT = "/home/project"
 """The notebooks' working directory."""
+ABANDONABLE = frozenset(
+    kind.TYPE for kind in (Init, Read, Lstat, Fstat, Opendir, Readdir, Realpath, Stat, Readlink)
+)
+"""Requests that change nothing: an interrupt may give up waiting for them. One that
+changes something (a write, a close) is waited for, or the kernel would not know what
+the server did."""
 UMASK = 0o022
 """Emscripten has no umask; files created on the mount get what a local disk gives."""
 
@@ -46,7 +63,8 @@ class ProjectLink:
             def receive(view: Any) -> None:  # a view of the files slot, good for this call
                 replies.append(view.to_bytes())
 
-            failure = js_exchange(to_js(list(packets)), receive)
+            interruptible = all(packet[4] in ABANDONABLE for packet in packets)
+            failure = js_exchange(to_js(list(packets)), receive, interruptible)
             if failure == "interrupted":
                 raise InterruptedError(errno.EINTR, "interrupted while waiting for the project")
             if failure is not None:
