@@ -52,6 +52,7 @@ class ProjectLink:
         self.files = RemoteFiles(self._exchange_with(js_exchange))
         self.mounts: dict[str, MountedProject] = {}
         self._js_mount = js_mount
+        self._in_call = _InCall()  # one client: its mounts share one re-entry guard
 
     @staticmethod
     def _exchange_with(js_exchange: Any) -> Callable[[Sequence[bytes]], list[bytes]]:
@@ -82,7 +83,7 @@ class ProjectLink:
             raise OSError(errno.ENOTEMPTY, "cannot mount the project over files", path)
         from pyodide.ffi import create_proxy
 
-        ops = MountedProject(self.files)
+        ops = MountedProject(self.files, self._in_call)
         self._js_mount(create_proxy(ops), path)  # kept for as long as the mount is
         self.mounts[path] = ops
         return path
@@ -108,6 +109,12 @@ def mount_project(path: str = DEFAULT_MOUNT) -> str:
     return _link.mount(path)
 
 
+class _InCall:
+    """Whether a file call is running now, on any mount of one `RemoteFiles`."""
+
+    busy = False
+
+
 def _operation(method: Callable) -> Callable:
     """An operation for project-fs.js: its result (0 for none), or None when it failed,
     with the errno kept for ``take_errno`` (an exception would reach the cell's output
@@ -117,10 +124,10 @@ def _operation(method: Callable) -> Callable:
 
     @functools.wraps(method)
     def operation(self: MountedProject, *args: Any) -> Any:
-        if self._busy:
+        if self._in_call.busy:
             self._errno = errno.EDEADLK
             return None
-        self._busy = True
+        self._in_call.busy = True
         try:
             result = method(self, *args)
         except Exception as error:
@@ -129,7 +136,7 @@ def _operation(method: Callable) -> Callable:
                 print(f"project files: {error!r}", file=sys.stderr)
             return None
         finally:
-            self._busy = False
+            self._in_call.busy = False
         return 0 if result is None else result
 
     return operation
@@ -138,10 +145,10 @@ def _operation(method: Callable) -> Callable:
 class MountedProject:
     """The operations of project-fs.js, on root-relative paths ("" is the root)."""
 
-    def __init__(self, files: RemoteFiles) -> None:
+    def __init__(self, files: RemoteFiles, in_call: _InCall) -> None:
         self._files = files
         self._errno = errno.EIO
-        self._busy = False
+        self._in_call = in_call
         self._packed = array.array("d", bytes(6 * 8))
         self._shared: Any = None
 
@@ -193,7 +200,7 @@ class MountedProject:
         if mode is not None:
             permissions = mode & 0o7777 & ~(UMASK if created else 0)
             self._files.chmod(path, permissions)
-            new_mode = mode & 0o170000 | permissions
+            new_mode = stat.S_IFMT(mode) | permissions
         if atime is not None or mtime is not None:
             now = self._files.lstat(path)
             self._files.utime(
@@ -218,7 +225,7 @@ class MountedProject:
         else:
             handle = self._files.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, permissions)
             self._files.close(handle)
-        return mode & 0o170000 | permissions
+        return stat.S_IFMT(mode) | permissions
 
     @_operation
     def rename(self, old: str, new: str) -> None:
